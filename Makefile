@@ -1,0 +1,43 @@
+# convlab: `make lab` opens the notebooks, `make test` runs every test.
+# Both create .venv and install the pinned dependencies when needed (re-runs are fast).
+
+PYTHON_SYSTEM ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: lab test lint unit notebooks-test browser bench notebooks chromium
+
+$(INSTALLED): pyproject.toml
+	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $@
+
+lab: $(INSTALLED)
+	$(PYTHON) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+
+test: lint unit notebooks-test browser
+
+lint: $(INSTALLED)
+	$(PYTHON) -m ruff check convlab tests tools notebooks
+
+unit: $(INSTALLED)
+	$(PYTHON) -m pytest -m "not browser" tests
+
+notebooks-test: $(INSTALLED)
+	$(PYTHON) -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+browser: $(INSTALLED) chromium
+	$(PYTHON) -m pytest -m browser -s tests
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+bench: $(INSTALLED)
+	$(PYTHON) -m convlab.bench
+
+# Re-execute every notebook top to bottom in a fresh kernel and save it with its outputs.
+notebooks: $(INSTALLED)
+	$(PYTHON) tools/notebooks.py execute notebooks/*.ipynb

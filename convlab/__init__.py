@@ -1,0 +1,11 @@
+"""convlab: the arithmetic of convolution made visible and checkable.
+
+Modules: `arithmetic` (formulas), `reference` (NumPy conv2d equal to PyTorch's), `draw`
+(matplotlib primitives), `explorers` (slider widgets), `bench` (speed figures).
+Importing convlab is light: it does not import torch, matplotlib or ipywidgets.
+"""
+
+from convlab.arithmetic import conv_macs, conv_output_size, conv_params, effective_kernel_size
+
+__version__ = "0.1.0"
+__all__ = ["conv_output_size", "effective_kernel_size", "conv_params", "conv_macs"]

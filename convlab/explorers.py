@@ -1,0 +1,435 @@
+"""Slider explorers, one per concept. Each keeps one matplotlib figure and mutates it on
+every slider change, so the picture follows the sliders quickly; see `Explorer` for the
+contract every explorer follows (controls, widget, state, synchronous update).
+"""
+
+import base64
+import contextlib
+import copy
+import io
+import itertools
+import re
+import traceback
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib.animation import FuncAnimation
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from convlab import draw, reference
+from convlab.arithmetic import conv_macs, conv_output_size, conv_params, effective_kernel_size
+from convlab.checks import is_int, pair
+
+__all__ = ["Explorer", "SlidingKernelExplorer"]
+
+
+def set_range(slider, lo, hi):
+    """Change a slider's range without ever passing through min > max."""
+    if lo > slider.max:
+        slider.max = hi
+        slider.min = lo
+    else:
+        slider.min = lo
+        slider.max = hi
+
+
+def slider(description, value, lo, hi):
+    return widgets.IntSlider(value=value, min=lo, max=hi, description=description, continuous_update=True,
+                             style={"description_width": "initial"}, layout=widgets.Layout(width="250px"))
+
+
+def bounded(value, name, lo, hi):
+    """A starting value for a slider: an integer from lo to hi (explorers draw every cell,
+    so they cap sizes), or a clear error."""
+    if not is_int(value) or not lo <= value <= hi:
+        raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer, got {value!r}")
+    return int(value)
+
+
+def as_pool(array, ndim, name):
+    """A user's array with leading axes of length 1 added up to `ndim` axes."""
+    a = np.asarray(array)
+    if not 2 <= a.ndim <= ndim or 0 in a.shape:
+        raise ValueError(f"{name} must be a non-empty array with 2 to {ndim} axes, got shape {a.shape}")
+    return a.reshape((1,) * (ndim - a.ndim) + a.shape)
+
+
+class Explorer:
+    """Base class of the explorers.
+
+    A subclass builds `self.controls` (name → widget) in `make_controls`, its artists in
+    `build`, and implements `constrain` (narrow every control to what is valid given the
+    others), `compute` (return the numbers shown, as a dict) and `draw` (move the artists to
+    match `self.state`), plus `describe` (the readout as HTML). The base wires the
+    observers and turns every change into constrain → compute → draw → PNG, synchronously.
+    """
+
+    figsize = (10.0, 3.9)
+    dpi = 80
+
+    def __init__(self):
+        self.state = {}
+        self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.errors = widgets.Output()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
+        FigureCanvasAgg(self.fig)
+        self.controls = self.make_controls()
+        self.build()
+        self._busy = False
+        self.update()
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.widget = widgets.VBox([self.layout_controls(), self.image, self.readout, self.errors])
+
+    # -- to implement -------------------------------------------------------------------
+    def make_controls(self):
+        raise NotImplementedError
+
+    def build(self):
+        raise NotImplementedError
+
+    def constrain(self):
+        """Narrow the controls' ranges to valid values (default: nothing to narrow)."""
+
+    def compute(self):
+        raise NotImplementedError
+
+    def draw(self):
+        raise NotImplementedError
+
+    def describe(self):
+        return ""
+
+    # -- shared machinery ---------------------------------------------------------------
+    def layout_controls(self):
+        boxes = list(self.controls.values())
+        rows = [widgets.HBox(boxes[i:i + 4]) for i in range(0, len(boxes), 4)]
+        return widgets.VBox(rows)
+
+    def _on_change(self, change):
+        if not self._busy:
+            self.update()
+
+    def update(self):
+        """Bring state, picture and readout up to date with the controls."""
+        self._busy = True
+        try:
+            self.constrain()
+            self.state = self.compute()
+            self.draw()
+            self.image.value = self.png()
+            self.readout.value = self.describe()
+        except Exception:
+            # a slider callback runs in the kernel, where a traceback would go unseen: show it
+            self.errors.append_stderr(traceback.format_exc())
+            raise
+        finally:
+            self._busy = False
+
+    def png(self):
+        """The current picture as PNG bytes."""
+        return draw.png_bytes(self.fig)
+
+    def redraw_from_scratch(self, plain=True):
+        """The current picture made again from nothing, for the bench: a new pyplot figure,
+        every artist created anew, saved as the inline backend saves it (PNG via savefig,
+        bbox_inches="tight"), then closed. With `plain`, one matplotlib artist per cell,
+        number and line, as a plain `interact` callback would draw; without, the
+        explorer's own batched artists in a new figure."""
+        import matplotlib.pyplot as plt
+
+        clone = copy.copy(self)
+        with plt.ioff():
+            clone.fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
+        try:
+            with draw.plain_artists() if plain else contextlib.nullcontext():
+                clone.build()
+            clone.draw()
+            buffer = io.BytesIO()
+            clone.fig.savefig(buffer, format="png", bbox_inches="tight")
+            return buffer.getvalue()
+        finally:
+            plt.close(clone.fig)
+
+    def values(self):
+        return {name: control.value for name, control in self.controls.items()}
+
+    def __repr__(self):
+        shown = ", ".join(f"{k}={v}" for k, v in self.values().items())
+        return f"{type(self).__name__}({shown})"
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")  # for GitHub / nbviewer
+        return bundle
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self._repr_mimebundle_(), raw=True)
+
+    def animate(self, control, frames=None, interval=500):
+        """A static HTML animation (matplotlib's to_jshtml) stepping `control` through
+        `frames` (default: its whole range), for readers without a running kernel."""
+        from IPython.display import HTML
+
+        slider_ = self.controls[control]
+        start = slider_.value
+        frames = list(range(slider_.min, slider_.max + 1)) if frames is None else list(frames)
+
+        def show(value):
+            slider_.value = value
+            return []
+
+        animation = FuncAnimation(self.fig, show, frames=frames, interval=interval, repeat=False)
+        try:
+            page = animation.to_jshtml(default_mode="once")
+        finally:
+            slider_.value = start
+        return HTML(offline_controls(page))
+
+
+ICONS = {"minus": "−", "fast-backward": "⏮", "step-backward": "◁", "play fa-flip-horizontal": "◀",
+         "pause": "⏸", "play": "▶", "step-forward": "▷", "fast-forward": "⏭", "plus": "+"}
+
+
+def offline_controls(page):
+    """matplotlib's jshtml player loads its button icons from a CDN; offline (or on a
+    machine without network) the buttons would be blank and the browser logs an error.
+    Use plain Unicode symbols instead, and number the players instead of giving them
+    random ids, so that a re-executed notebook only changes where something changed."""
+    page = re.sub(r'<link rel="stylesheet"\s+href="[^"]*font-awesome[^"]*">', "", page)
+    for name, symbol in ICONS.items():
+        page = page.replace(f'<i class="fa fa-{name}"></i>', symbol)
+    return re.sub(r"anim[0-9a-f]{32}", f"convlab_anim{next(_ANIMATIONS)}", page)  # a stable id, not a random one
+
+
+_ANIMATIONS = itertools.count(1)
+
+
+def _terms(window, kernel):
+    """'a·b + c·d + …' for one channel's window and kernel."""
+    parts = [f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel(),
+                                                                           strict=True)]
+    return " + ".join(parts)
+
+
+def _floor_line(axis, n, p, d, k, s, out):
+    """The output-size formula for one axis with every number filled in."""
+    top = n + 2 * p - d * (k - 1) - 1
+    line = (f"{axis}<sub>out</sub> = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / {s}⌋ + 1 "
+            f"= ⌊{top} / {s}⌋ + 1 = {top // s} + 1 = <b>{out}</b>")
+    if top % s:
+        line += (f" &nbsp;<i>({top} / {s} leaves {top % s}: the last {top % s} "
+                 f"{'row' if axis == 'H' else 'column'}{'s' if top % s > 1 else ''} of the padded input "
+                 f"{'is' if top % s == 1 else 'are'} never covered)</i>")
+    return line
+
+
+class SlidingKernelExplorer(Explorer):
+    """A kernel sliding over a padded, multi-channel input: the window at each position,
+    the output cell it computes, that cell's multiply–add, and the output-size formula.
+
+    Starting values are keyword arguments (ints, or (h, w) pairs for `input_size` and
+    `kernel_size`). Pass `x` (C, H, W) or (H, W) and/or `weight` (out, in, kh, kw) or
+    (kh, kw) to use your own numbers; otherwise small random integers are used.
+    """
+
+    MAX_SIZE, MAX_KERNEL, MAX_STRIDE, MAX_PADDING, MAX_DILATION, MAX_CHANNELS = 10, 5, 4, 3, 4, 4
+
+    def __init__(self, input_size=None, kernel_size=None, stride=1, padding=0, dilation=1,
+                 in_channels=None, out_channels=None, x=None, weight=None, seed=0):
+        rng = np.random.default_rng(seed)
+        m, mk, mc = self.MAX_SIZE, self.MAX_KERNEL, self.MAX_CHANNELS
+        self._x = rng.integers(0, 10, (mc, m, m)) if x is None else as_pool(x, 3, "x")
+        self._w = rng.integers(-1, 2, (mc, mc, mk, mk)) if weight is None else as_pool(weight, 4, "weight")
+        if input_size is None:
+            input_size = self._x.shape[1:] if x is not None else 5
+        if kernel_size is None:
+            kernel_size = self._w.shape[2:] if weight is not None else 3
+        if in_channels is None:
+            in_channels = self._x.shape[0] if x is not None else self._w.shape[1] if weight is not None else 1
+        if out_channels is None:
+            out_channels = self._w.shape[0] if weight is not None else 1
+        h, w = pair(input_size, "input_size")
+        kh, kw = pair(kernel_size, "kernel_size")
+        self._start = dict(
+            height=bounded(h, "input_size", 1, min(m, self._x.shape[1])),
+            width=bounded(w, "input_size", 1, min(m, self._x.shape[2])),
+            kernel_height=bounded(kh, "kernel_size", 1, min(mk, self._w.shape[2])),
+            kernel_width=bounded(kw, "kernel_size", 1, min(mk, self._w.shape[3])),
+            stride=bounded(stride, "stride", 1, self.MAX_STRIDE),
+            padding=bounded(padding, "padding", 0, self.MAX_PADDING),
+            dilation=bounded(dilation, "dilation", 1, self.MAX_DILATION),
+            in_channels=bounded(in_channels, "in_channels", 1, min(mc, self._x.shape[0], self._w.shape[1])),
+            out_channels=bounded(out_channels, "out_channels", 1, min(mc, self._w.shape[0])),
+        )
+        conv_output_size((h, w), (kh, kw), stride, padding, dilation)  # a clear error if the kernel cannot fit
+        super().__init__()
+
+    def make_controls(self):
+        s, m = self._start, self.MAX_SIZE
+        controls = {
+            "height": slider("input height", s["height"], 1, min(m, self._x.shape[1])),
+            "width": slider("input width", s["width"], 1, min(m, self._x.shape[2])),
+            "kernel_height": slider("kernel height", s["kernel_height"], 1, min(self.MAX_KERNEL, self._w.shape[2])),
+            "kernel_width": slider("kernel width", s["kernel_width"], 1, min(self.MAX_KERNEL, self._w.shape[3])),
+            "stride": slider("stride", s["stride"], 1, self.MAX_STRIDE),
+            "padding": slider("padding", s["padding"], 0, self.MAX_PADDING),
+            "dilation": slider("dilation", s["dilation"], 1, self.MAX_DILATION),
+            "in_channels": slider("in_channels", s["in_channels"], 1,
+                                  min(self.MAX_CHANNELS, self._x.shape[0], self._w.shape[1])),
+            "out_channels": slider("out_channels", s["out_channels"], 1, min(self.MAX_CHANNELS, self._w.shape[0])),
+            "filter": slider("filter (= output channel)", 0, 0, 0),
+            "position": slider("window position", 0, 0, 0),
+        }
+        self.play = widgets.Play(interval=700, min=0, max=0, step=1, description="slide")
+        widgets.jslink((self.play, "value"), (controls["position"], "value"))
+        self._start_max = {name: control.max for name, control in controls.items()}
+        return controls
+
+    def layout_controls(self):
+        c = self.controls
+        rows = [["height", "width", "kernel_height", "kernel_width"],
+                ["stride", "padding", "dilation"],
+                ["in_channels", "out_channels", "filter"]]
+        boxes = [widgets.HBox([c[name] for name in row]) for row in rows]
+        boxes.append(widgets.HBox([self.play, c["position"]]))
+        return widgets.VBox(boxes)
+
+    def constrain(self):
+        v = self.values()
+        c = self.controls
+        h, w, kh, kw = v["height"], v["width"], v["kernel_height"], v["kernel_width"]
+        p, d = v["padding"], v["dilation"]
+        # the dilated kernel must fit in the padded input: n + 2p >= d·(k−1) + 1 on both axes
+        set_range(c["height"], max(1, d * (kh - 1) + 1 - 2 * p), c["height"].max)
+        set_range(c["width"], max(1, d * (kw - 1) + 1 - 2 * p), c["width"].max)
+        set_range(c["kernel_height"], 1, min(self._start_max["kernel_height"], (h + 2 * p - 1) // d + 1))
+        set_range(c["kernel_width"], 1, min(self._start_max["kernel_width"], (w + 2 * p - 1) // d + 1))
+        need = max(d * (kh - 1) + 1 - h, d * (kw - 1) + 1 - w)
+        set_range(c["padding"], max(0, (need + 1) // 2), self.MAX_PADDING)
+        limits = [(n + 2 * p - 1) // (k - 1) for n, k in ((h, kh), (w, kw)) if k > 1]
+        set_range(c["dilation"], 1, min([self.MAX_DILATION, *limits]))
+        set_range(c["filter"], 0, v["out_channels"] - 1)
+        oh, ow = conv_output_size((h, w), (kh, kw), v["stride"], p, d)
+        set_range(c["position"], 0, oh * ow - 1)
+        self.play.max = oh * ow - 1
+
+    def compute(self):
+        v = self.values()
+        s, p, d, f = v["stride"], v["padding"], v["dilation"], v["filter"]
+        k = (v["kernel_height"], v["kernel_width"])
+        x = self._x[: v["in_channels"], : v["height"], : v["width"]]
+        weight = self._w[: v["out_channels"], : v["in_channels"], : k[0], : k[1]]
+        out = reference.conv2d(x, weight, stride=s, padding=p, dilation=d)
+        oh, ow = out.shape[1:]
+        i, j = divmod(v["position"], ow)
+        padded = np.pad(x, ((0, 0), (p, p), (p, p)))
+        top, left = i * s, j * s
+        window = padded[:, top: top + d * (k[0] - 1) + 1: d, left: left + d * (k[1] - 1) + 1: d]
+        partial = (window * weight[f]).sum(axis=(1, 2))
+        hp, wp = padded.shape[1:]
+        span = effective_kernel_size(k, d)
+        return dict(
+            input_size=x.shape[1:], kernel_size=k, stride=s, padding=p, dilation=d,
+            in_channels=v["in_channels"], out_channels=v["out_channels"], filter=f,
+            effective_kernel_size=span, padded_size=(hp, wp), output_size=(oh, ow),
+            position=(i, j), window_origin=(top, left), value=out[f, i, j], partial_sums=partial,
+            uncovered=((hp - span[0]) % s, (wp - span[1]) % s),
+            params=conv_params(v["in_channels"], v["out_channels"], k, bias=False),
+            macs=conv_macs(v["in_channels"], v["out_channels"], k, (oh, ow)),
+            x=x, weight=weight, output=out, padded=padded, window=window,
+        )
+
+    # -- picture --------------------------------------------------------------------------
+    def build(self):
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
+        self.ax.set_axis_off()
+        self.scene = draw.Scene(self.ax)
+
+    def draw(self):
+        st, scene = self.state, self.scene
+        c_in, c_out, f = st["in_channels"], st["out_channels"], st["filter"]
+        (hp, wp), p, (kh, kw), (oh, ow) = st["padded_size"], st["padding"], st["kernel_size"], st["output_size"]
+        # three blocks side by side, centred on one line: input ∗ filter = output
+        blocks = [draw.stack_size(hp, wp, c_in), draw.stack_size(kh, kw, c_in), draw.stack_size(oh, ow, c_out)]
+        gap, height = 2.0, max(h for _, h in blocks)
+        lefts = np.cumsum([0.0] + [w + gap for w, _ in blocks[:-1]])
+        cell_px = draw.fit(self.ax, lefts[-1] + blocks[-1][0], height)
+        (x0, y0), (x1, y1), (x2, y2) = [(x, (height + h) / 2 - rows) for x, (_, h), rows in
+                                        zip(lefts, blocks, (hp, kh, oh), strict=True)]
+        size = draw.font_size(cell_px, self.dpi)
+        scene.clear()
+
+        # input: padded channels, padding ring in grey, the real input framed
+        padded = st["padded"]
+        rgba = draw.cell_colors(padded, "Blues", 0, 9)
+        ring = np.ones(padded.shape[1:], bool)
+        ring[p: hp - p, p: wp - p] = False
+        rgba[:, ring] = draw.PAD_COLOR
+        grey = np.where(ring[..., None], to_rgba("0.5"), to_rgba("black"))  # padding zeros in grey
+        scene.stack(rgba, (x0, y0), draw.labels(padded[0]), grey, size)
+        if p:
+            scene.box(x0 + p, y0 + p, wp - 2 * p, hp - 2 * p, "0.15", 1.6)
+        rows_left, cols_left = st["uncovered"]  # never reached by any window: the floor drops them
+        for box in (x0, y0 + hp - rows_left, wp, rows_left), (x0 + wp - cols_left, y0, cols_left, hp):
+            if box[2] and box[3]:
+                scene.fill(draw.rectangle(*box), draw.UNCOVERED_COLOR)
+        top, left = st["window_origin"]
+        scene.window(x0 + left, y0 + top, (kh, kw), (st["dilation"],) * 2, depth=c_in)
+
+        # filter f: one kernel sheet per input channel
+        weight = st["weight"][f]
+        scene.stack(draw.cell_colors(weight, "RdBu_r", -2, 2), (x1, y1), draw.labels(weight[0]), size=size)
+        scene.box(x1, y1, kw, kh, draw.WINDOW_COLOR)
+
+        # output: channel f in front, filled in up to the current position
+        out = st["output"][[f] + [o for o in range(c_out) if o != f]]
+        rgba = draw.cell_colors(out, "Purples", out.min(), out.max())
+        done = np.arange(oh * ow).reshape(oh, ow) <= self.controls["position"].value
+        rgba[:, ~done] = draw.EMPTY_COLOR
+        numbers = np.where(done, draw.labels(out[0]), "")
+        scene.stack(rgba, (x2, y2), numbers, size=draw.font_size(cell_px, self.dpi, _width(out)))
+        i, j = st["position"]
+        scene.box(x2 + j, y2 + i, 1, 1, draw.OUTPUT_COLOR)
+
+        scene.text(["∗", "="], [(x - gap / 2, height / 2) for x in lefts[1:]], size=18)
+        (h, w), s_ = st["input_size"], "s" if c_in > 1 else ""
+        titles = [(f"input {c_in}×{h}×{w}", f"padded to {c_in}×{hp}×{wp}" if p else f"{c_in} channel{s_}"),
+                  (f"filter {f}", f"{c_in}×{kh}×{kw}"),
+                  (f"output {c_out}×{oh}×{ow}", f"channel {f} in front")]
+        centres = [x + w_ / 2 for x, (w_, _) in zip(lefts, blocks, strict=True)]
+        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
+                   size=10, title=True)
+        scene.commit()
+
+    def describe(self):
+        st = self.state
+        (h, w), (kh, kw), (oh, ow) = st["input_size"], st["kernel_size"], st["output_size"]
+        s, p, d, f = st["stride"], st["padding"], st["dilation"], st["filter"]
+        i, j = st["position"]
+        top, left = st["window_origin"]
+        lines = [_floor_line("H", h, p, d, kh, s, oh), _floor_line("W", w, p, d, kw, s, ow)]
+        rows = ", ".join(str(top + u * d) for u in range(kh))
+        cols = ", ".join(str(left + v * d) for v in range(kw))
+        lines.append(f"out[{f}, {i}, {j}] reads rows {rows} and columns {cols} of the padded input:")
+        for c, total in enumerate(st["partial_sums"]):
+            terms = _terms(st["window"][c], st["weight"][f, c]) if kh * kw <= 9 else f"{kh * kw} products"
+            lines.append(f"&nbsp;&nbsp;channel {c}: {terms} = {total:g}")
+        lines.append(f"&nbsp;&nbsp;sum over {st['in_channels']} channel{'s' * (st['in_channels'] > 1)} "
+                     f"= <b>{st['value']:g}</b>")
+        lines.append(f"effective kernel {st['effective_kernel_size'][0]}×{st['effective_kernel_size'][1]} · "
+                     f"params {st['params']:,} · MACs {st['macs']:,}")
+        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(
+            lines) + "</div>"
+
+
+def _width(values):
+    """Widest label, in characters (to pick a font size)."""
+    return max(len(f"{v:g}") for v in np.asarray(values).ravel())
+
