@@ -33,7 +33,8 @@ from matplotlib.transforms import IdentityTransform, blended_transform_factory
 
 PAD_COLOR = (0.88, 0.88, 0.88, 1.0)  # padding cells: light grey
 EMPTY_COLOR = (1.0, 1.0, 1.0, 1.0)  # cells not computed yet
-UNCOVERED_COLOR = (1.0, 0.55, 0.0, 0.3)  # cells that no window reaches
+FADE_COLOR = (1.0, 1.0, 1.0, 0.6)  # laid over cells that no window reaches
+UNCOVERED_COLOR = "#ff7f0e"
 DEPTH = 0.35  # each sheet behind the front one is shifted this many cells up and right
 WINDOW_COLOR = "#d62728"
 OUTPUT_COLOR = "#2ca02c"
@@ -41,13 +42,14 @@ EDGE_COLOR = to_rgba("0.45")
 FONT = FontProperties(family="DejaVu Sans")
 
 
-def cell_colors(values, cmap="Blues", vmin=None, vmax=None):
-    """RGBA per cell: values mapped onto the pale part of `cmap`, so black numbers stay readable."""
+def cell_colors(values, cmap="Blues", vmin=None, vmax=None, span=(0.08, 0.58)):
+    """RGBA per cell: values mapped onto the part `span` of `cmap`, pale enough for black
+    numbers to stay readable. For a diverging map use a span centred on 0.5, e.g. (0.3, 0.7): zero is white."""
     v = np.asarray(values, dtype=float)
     lo = v.min(initial=0.0) if vmin is None else vmin
     hi = v.max(initial=1.0) if vmax is None else vmax
     t = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
-    return _colormap(cmap)(0.08 + 0.5 * np.clip(t, 0.0, 1.0))
+    return _colormap(cmap)(span[0] + (span[1] - span[0]) * np.clip(t, 0.0, 1.0))
 
 
 @cache
@@ -56,8 +58,11 @@ def _colormap(name):
 
 
 def labels(values):
-    """Numbers as short strings: 3, -1, 0.5."""
-    return np.array([f"{v:g}" for v in np.asarray(values).ravel()]).reshape(np.shape(values))
+    """Numbers as short strings that fit in a cell: 3, -1, 0.5, 0.37 (two significant
+    digits for non-integers)."""
+    values = np.asarray(values)
+    form = "{:d}" if values.dtype.kind in "iub" else "{:.2g}"
+    return np.array([form.format(v) for v in values.ravel().tolist()]).reshape(values.shape)
 
 
 def squares_at(x, y, inset=0.0):
@@ -327,10 +332,10 @@ def fit(ax, width, height, margin=0.3):
     return scale
 
 
-def font_size(cell_px, dpi, chars=2):
-    """A font size (points) at which `chars` characters fit in a cell of `cell_px` pixels."""
-    points = cell_px * 72.0 / dpi
-    return float(np.clip(points * 1.25 / max(chars, 2), 0.0, 12.0))
+def font_size(cell_px, dpi, texts=("00",)):
+    """A font size (points) at which the longest of `texts` fits in a cell of `cell_px` pixels."""
+    chars = max(2, max((len(t) for t in np.ravel(texts)), default=2))
+    return float(np.clip(cell_px * 72.0 / dpi * 1.25 / chars, 0.0, 12.0))
 
 
 def png_bytes(fig):

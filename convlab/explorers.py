@@ -189,6 +189,8 @@ class Explorer:
         try:
             page = animation.to_jshtml(default_mode="once")
         finally:
+            # unhook it, or the figure's next draw would start it and move the slider
+            self.fig.canvas.mpl_disconnect(animation._first_draw_id)
             slider_.value = start
         return HTML(offline_controls(page))
 
@@ -363,29 +365,34 @@ class SlidingKernelExplorer(Explorer):
         cell_px = draw.fit(self.ax, lefts[-1] + blocks[-1][0], height)
         (x0, y0), (x1, y1), (x2, y2) = [(x, (height + h) / 2 - rows) for x, (_, h), rows in
                                         zip(lefts, blocks, (hp, kh, oh), strict=True)]
-        size = draw.font_size(cell_px, self.dpi)
         scene.clear()
 
         # input: padded channels, padding ring in grey, the real input framed
         padded = st["padded"]
-        rgba = draw.cell_colors(padded, "Blues", 0, 9)
+        rgba = draw.cell_colors(padded, "Blues", min(self._x.min(), 0), self._x.max())
         ring = np.ones(padded.shape[1:], bool)
         ring[p: hp - p, p: wp - p] = False
         rgba[:, ring] = draw.PAD_COLOR
         grey = np.where(ring[..., None], to_rgba("0.5"), to_rgba("black"))  # padding zeros in grey
-        scene.stack(rgba, (x0, y0), draw.labels(padded[0]), grey, size)
+        numbers = draw.labels(padded[0])
+        size = draw.font_size(cell_px, self.dpi, numbers)
+        scene.stack(rgba, (x0, y0), numbers, grey, size)
         if p:
             scene.box(x0 + p, y0 + p, wp - 2 * p, hp - 2 * p, "0.15", 1.6)
         rows_left, cols_left = st["uncovered"]  # never reached by any window: the floor drops them
         for box in (x0, y0 + hp - rows_left, wp, rows_left), (x0 + wp - cols_left, y0, cols_left, hp):
             if box[2] and box[3]:
-                scene.fill(draw.rectangle(*box), draw.UNCOVERED_COLOR)
+                scene.fill(draw.rectangle(*box), draw.FADE_COLOR)
+                scene.box(*box, draw.UNCOVERED_COLOR, 1.5)
         top, left = st["window_origin"]
         scene.window(x0 + left, y0 + top, (kh, kw), (st["dilation"],) * 2, depth=c_in)
 
         # filter f: one kernel sheet per input channel
         weight = st["weight"][f]
-        scene.stack(draw.cell_colors(weight, "RdBu_r", -2, 2), (x1, y1), draw.labels(weight[0]), size=size)
+        reach = max(abs(self._w).max(), 1e-12)  # one symmetric colour scale for all weights
+        numbers = draw.labels(weight[0])
+        scene.stack(draw.cell_colors(weight, "RdBu_r", -reach, reach, span=(0.3, 0.7)), (x1, y1), numbers,
+                    size=min(size, draw.font_size(cell_px, self.dpi, numbers)))
         scene.box(x1, y1, kw, kh, draw.WINDOW_COLOR)
 
         # output: channel f in front, filled in up to the current position
@@ -393,8 +400,8 @@ class SlidingKernelExplorer(Explorer):
         rgba = draw.cell_colors(out, "Purples", out.min(), out.max())
         done = np.arange(oh * ow).reshape(oh, ow) <= self.controls["position"].value
         rgba[:, ~done] = draw.EMPTY_COLOR
-        numbers = np.where(done, draw.labels(out[0]), "")
-        scene.stack(rgba, (x2, y2), numbers, size=draw.font_size(cell_px, self.dpi, _width(out)))
+        numbers = draw.labels(out)  # all channels: the font size does not jump when the filter changes
+        scene.stack(rgba, (x2, y2), np.where(done, numbers[0], ""), size=draw.font_size(cell_px, self.dpi, numbers))
         i, j = st["position"]
         scene.box(x2 + j, y2 + i, 1, 1, draw.OUTPUT_COLOR)
 
@@ -427,9 +434,4 @@ class SlidingKernelExplorer(Explorer):
                      f"params {st['params']:,} · MACs {st['macs']:,}")
         return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(
             lines) + "</div>"
-
-
-def _width(values):
-    """Widest label, in characters (to pick a font size)."""
-    return max(len(f"{v:g}") for v in np.asarray(values).ravel())
 

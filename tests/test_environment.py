@@ -1,0 +1,66 @@
+"""The two ways to install convlab agree: environment.yml (conda-forge, for Binder) lists
+the same pinned packages as pyproject.toml, PyTorch is the CPU build, and the README's two
+commands are the ones the Makefile and CI run."""
+
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# conda-forge names for the PyPI packages whose names differ there
+CONDA_NAMES = {"torch": "pytorch", "matplotlib": "matplotlib-base"}
+
+
+def pyproject_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    pins = {}
+    for requirement in requirements:
+        name, version = re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9.]+)", requirement).groups()
+        pins[name.lower()] = version
+    return pins
+
+
+def conda_pins():
+    """name -> (version, build) from the conda part of environment.yml."""
+    pins = {}
+    dependencies = (ROOT / "environment.yml").read_text().split("dependencies:")[1]
+    for line in dependencies.splitlines():
+        match = re.fullmatch(r"  - ([A-Za-z0-9_.-]+)(?:=([0-9.]+))?(?:=(\S+))?", line)
+        if match:
+            pins[match.group(1).lower()] = match.group(2), match.group(3)
+    return pins
+
+
+def test_every_requirement_is_pinned_exactly():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    for requirement in project["dependencies"] + project["optional-dependencies"]["test"]:
+        assert re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9.]+", requirement), requirement
+
+
+def test_environment_yml_lists_the_same_packages_and_versions():
+    pins, conda = pyproject_pins(), conda_pins()
+    expected = {CONDA_NAMES.get(name, name): version for name, version in pins.items()}
+    listed = {name: version for name, (version, _) in conda.items() if name not in ("python", "pip")}
+    assert listed == expected
+
+
+def test_pytorch_is_the_cpu_build_and_torchvision_is_absent():
+    assert pyproject_pins()["torch"] == "2.13.0"
+    version, build = conda_pins()["pytorch"]
+    assert build.startswith("cpu")
+    assert "torchvision" not in pyproject_pins() and "torchvision" not in conda_pins()
+
+
+def test_environment_yml_installs_convlab_itself():
+    assert re.search(r"^  - pip:\n      - -e \.$", (ROOT / "environment.yml").read_text(), flags=re.M)
+
+
+def test_readme_commands_are_what_make_and_ci_run():
+    readme = (ROOT / "README.md").read_text()
+    commands = re.findall(r"^(make \w+)$", readme, flags=re.M)
+    assert commands[:2] == ["make lab", "make test"]
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^lab: ", makefile, flags=re.M) and re.search(r"^test: ", makefile, flags=re.M)
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert [line for line in ci.splitlines() if line and not line.startswith("#")][-1] == "make test"
