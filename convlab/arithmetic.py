@@ -5,6 +5,7 @@ Sizes are an int or an (h, w) pair; the answer comes back as the same kind.
 """
 
 from convlab.checks import (
+    ParameterTypeError,
     check_fits,
     padding_arg,
     positive_int,
@@ -80,7 +81,7 @@ def conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True):
     per_group = _channels_per_group(in_channels, out_channels, groups)
     kh, kw = positive_pair(kernel_size, "kernel_size")
     if not isinstance(bias, bool):
-        raise TypeError(f"bias must be True or False, got {bias!r}")
+        raise ParameterTypeError(f"bias must be True or False, got {bias!r}")
     return out_channels * per_group * kh * kw + (out_channels if bias else 0)
 
 

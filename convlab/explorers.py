@@ -36,8 +36,9 @@ def set_range(slider, lo, hi):
 
 
 def slider(description, value, lo, hi):
+    """An integer slider with its label; all the same width, so rows of them line up."""
     return widgets.IntSlider(value=value, min=lo, max=hi, description=description, continuous_update=True,
-                             style={"description_width": "initial"}, layout=widgets.Layout(width="250px"))
+                             style={"description_width": "110px"}, layout=widgets.Layout(width="310px"))
 
 
 def bounded(value, name, lo, hi):
@@ -73,7 +74,8 @@ class Explorer:
         self.state = {}
         self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
         self.errors = widgets.Output()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%", height="auto"))
+        self.image = widgets.Image(format="png", width=round(self.figsize[0] * self.dpi),
+                                   layout=widgets.Layout(max_width="100%", height="auto"))  # never scaled up
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
         FigureCanvasAgg(self.fig)
         self.controls = self.make_controls()
@@ -106,7 +108,7 @@ class Explorer:
     # -- shared machinery ---------------------------------------------------------------
     def layout_controls(self):
         boxes = list(self.controls.values())
-        rows = [widgets.HBox(boxes[i:i + 4]) for i in range(0, len(boxes), 4)]
+        rows = [widgets.HBox(boxes[i:i + 3]) for i in range(0, len(boxes), 3)]
         return widgets.VBox(rows)
 
     def _on_change(self, change):
@@ -226,9 +228,9 @@ def _floor_line(axis, n, p, d, k, s, out):
     line = (f"{axis}<sub>out</sub> = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / {s}⌋ + 1 "
             f"= ⌊{top} / {s}⌋ + 1 = {top // s} + 1 = <b>{out}</b>")
     if top % s:
-        line += (f" &nbsp;<i>({top} / {s} leaves {top % s}: the last {top % s} "
-                 f"{'row' if axis == 'H' else 'column'}{'s' if top % s > 1 else ''} of the padded input "
-                 f"{'is' if top % s == 1 else 'are'} never covered)</i>")
+        left = top % s
+        what = ("row" if axis == "H" else "column") + ("s" if left > 1 else "")
+        line += f" &nbsp;<i>(remainder {left}: the last {left} {what} never covered, framed in orange)</i>"
     return line
 
 
@@ -286,7 +288,7 @@ class SlidingKernelExplorer(Explorer):
             "in_channels": slider("in_channels", s["in_channels"], 1,
                                   min(self.MAX_CHANNELS, self._x.shape[0], self._w.shape[1])),
             "out_channels": slider("out_channels", s["out_channels"], 1, min(self.MAX_CHANNELS, self._w.shape[0])),
-            "filter": slider("filter (= output channel)", 0, 0, 0),
+            "filter": slider("filter = out ch.", 0, 0, 0),
             "position": slider("window position", 0, 0, 0),
         }
         self.play = widgets.Play(interval=700, min=0, max=0, step=1, description="slide")
@@ -296,11 +298,11 @@ class SlidingKernelExplorer(Explorer):
 
     def layout_controls(self):
         c = self.controls
-        rows = [["height", "width", "kernel_height", "kernel_width"],
-                ["stride", "padding", "dilation"],
-                ["in_channels", "out_channels", "filter"]]
+        rows = [["height", "width", "stride"],
+                ["kernel_height", "kernel_width", "dilation"],
+                ["padding", "in_channels", "out_channels"]]
         boxes = [widgets.HBox([c[name] for name in row]) for row in rows]
-        boxes.append(widgets.HBox([self.play, c["position"]]))
+        boxes.append(widgets.HBox([c["filter"], c["position"], self.play]))
         return widgets.VBox(boxes)
 
     def constrain(self):

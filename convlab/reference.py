@@ -27,7 +27,13 @@ def _as_batch(x):
     x = np.asarray(x)
     if x.ndim not in (3, 4):
         raise ValueError(f"x must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape {x.shape}")
-    return (x[None], True) if x.ndim == 3 else (x, False)
+    xb, unbatched = (x[None], True) if x.ndim == 3 else (x, False)
+    if xb.shape[0] and xb.shape[1] and 0 in xb.shape[2:]:
+        raise ValueError(
+            f"x must have a positive height and width (as in PyTorch, only the batch or channel axis "
+            f"may be empty), got shape {x.shape}"
+        )
+    return xb, unbatched
 
 
 def _pads(padding, kernel_size, stride, dilation):
@@ -98,10 +104,10 @@ def conv2d(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution as im2col + one matrix product per group: the fast way, equal to
     torch.nn.functional.conv2d."""
     xb, weight, bias, groups, unbatched = _check_conv_args(x, weight, bias, groups)
-    c_out, _, kh, kw = weight.shape
+    c_out, c_per_group, kh, kw = weight.shape
     cols, (oh, ow) = _columns(xb, (kh, kw), stride, padding, dilation)  # (N, C·kh·kw, L)
-    cols = cols.reshape(len(xb), groups, -1, oh * ow)  # (N, G, C/G·kh·kw, L)
-    w = weight.reshape(groups, c_out // groups, -1)  # (G, out/G, C/G·kh·kw)
+    cols = cols.reshape(len(xb), groups, c_per_group * kh * kw, oh * ow)  # (N, G, C/G·kh·kw, L)
+    w = weight.reshape(groups, c_out // groups, c_per_group * kh * kw)  # (G, out/G, C/G·kh·kw)
     out = (w @ cols).reshape(len(xb), c_out, oh, ow)
     if bias is not None:
         out = out + bias[:, None, None]
