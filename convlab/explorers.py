@@ -60,11 +60,14 @@ def as_pool(array, ndim, name):
 class Explorer:
     """Base class of the explorers.
 
-    A subclass builds `self.controls` (name → widget) in `make_controls`, its artists in
-    `build`, and implements `constrain` (narrow every control to what is valid given the
-    others), `compute` (return the numbers shown, as a dict) and `draw` (move the artists to
-    match `self.state`), plus `describe` (the readout as HTML). The base wires the
-    observers and turns every change into constrain → compute → draw → PNG, synchronously.
+    A subclass builds `self.controls` (name → widget) in `make_controls` and its axes and
+    `draw.Scene` in `build`, and implements `constrain` (narrow every control to what is
+    valid given the others), `compute` (return the numbers shown, as a dict: `self.state`),
+    `draw` (describe the picture of `self.state` on the scene) and `describe` (the readout,
+    as HTML). The base wires the observers and turns every change into constrain → compute
+    → draw → PNG → readout, synchronously: when a control's value has been set, `state`
+    and the picture are up to date. The figure is a bare matplotlib Figure, not pyplot's,
+    so it never shows up as a stray second output and touches no global state.
     """
 
     figsize = (10.0, 3.9)
@@ -72,7 +75,7 @@ class Explorer:
 
     def __init__(self):
         self.state = {}
-        self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
+        self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px", height="200px", overflow="auto"))
         self.errors = widgets.Output()
         self.image = widgets.Image(format="png", width=round(self.figsize[0] * self.dpi),
                                    layout=widgets.Layout(max_width="100%", height="auto"))  # never scaled up
@@ -119,11 +122,14 @@ class Explorer:
         """Bring state, picture and readout up to date with the controls."""
         self._busy = True
         try:
-            self.constrain()
-            self.state = self.compute()
-            self.draw()
-            self.image.value = self.png()
-            self.readout.value = self.describe()
+            with contextlib.ExitStack() as held:
+                for control in self.controls.values():  # send new slider ranges after the picture
+                    held.enter_context(control.hold_sync())
+                self.constrain()
+                self.state = self.compute()
+                self.draw()
+                self.image.value = self.png()
+                self.readout.value = self.describe()
         except Exception:
             # a slider callback runs in the kernel, where a traceback would go unseen: show it
             self.errors.append_stderr(traceback.format_exc())
