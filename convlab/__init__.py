@@ -1,7 +1,8 @@
 """convlab: the arithmetic of convolution made visible and checkable.
 
-Modules: `arithmetic` (formulas), `reference` (NumPy conv2d equal to PyTorch's), `draw`
-(matplotlib primitives), `explorers` (slider widgets), `bench` (speed figures).
+Modules: `arithmetic` (formulas), `reference` (NumPy conv2d equal to PyTorch's), `checks`
+(parameter validation), `draw` (pictures), `explorers` (slider widgets), `exercises`
+(self-checks for the notebooks), `bench` (speed figures).
 Importing convlab is light: it does not import torch, matplotlib or ipywidgets.
 """
 

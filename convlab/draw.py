@@ -275,7 +275,6 @@ class Scene:
             collection.set_facecolor(items.joined("colors", (0, 4)))
             collection.set_sizes(items.joined("sizes", (0,)) ** 2)
 
-
     def _commit_plain(self):
         """Draw the items the plain matplotlib way, one artist each (a Polygon per cell, a
         Text per number), as an `interact` callback that redraws from scratch would."""
