@@ -96,8 +96,11 @@ def main(argv=None):
     args = parser.parse_args(argv)
     missed = []
 
-    print(f"Explorers: median over {args.steps} random control changes "
-          f"(budget: update ≤ {UPDATE_BUDGET_MS:.0f} ms and ≥ {SPEEDUP_BUDGET:.0f}× faster than a redraw)")
+    print(f"Explorers: median over {args.steps} random control changes. Budget: update ≤ {UPDATE_BUDGET_MS:.0f} ms "
+          f"and ≥ {SPEEDUP_BUDGET:.0f}× faster than a redraw.")
+    print("  update: the kept figure changed in place and sent as PNG\n"
+          "  redraw: as a plain `interact` callback: a new figure, one artist per cell, number and line, savefig\n"
+          "  new figure, batched: a new figure with the explorer's own batched artists (the saving of keeping it)")
     print(f"{'explorer':24} {'update ms':>9} {'redraw ms':>9} {'speed-up':>8}   "
           f"{'new figure, batched ms':>22} {'speed-up':>8}")
     for name, factory in explorer_cases():
