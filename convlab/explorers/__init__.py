@@ -1,0 +1,8 @@
+"""Slider explorers, one per concept, each in a module of its own. Each keeps one
+matplotlib figure and changes it in place on every slider move; `base.Explorer` holds the
+contract they all follow (controls, widget, state, synchronous update)."""
+
+from convlab.explorers.base import Explorer
+from convlab.explorers.sliding import SlidingKernelExplorer
+
+__all__ = ["Explorer", "SlidingKernelExplorer"]
