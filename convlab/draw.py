@@ -26,6 +26,7 @@ from matplotlib import colormaps
 from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgba, to_rgba_array
 from matplotlib.font_manager import FontProperties
+from matplotlib.image import AxesImage
 from matplotlib.patches import PathPatch, Polygon
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
@@ -183,12 +184,14 @@ class Scene:
         self.titles = _glyph_collection(ax, blended_transform_factory(ax.transData, ax.figure.transFigure), 5)
         polygons, glyph_fields = ("verts", "faces", "edges", "widths"), ("strings", "xy", "colors", "sizes")
         self._fills, self._marks = _Items(*polygons), _Items(*polygons)
-        self._lines = _Items("paths", "colors", "widths")
+        self._lines = _Items("paths", "colors", "widths", "styles")
         self._texts, self._titles = _Items(*glyph_fields), _Items(*glyph_fields)
+        self.images, self._pictures = [], []  # AxesImages, made when first needed and then reused
 
     def clear(self):
         for items in (self._fills, self._marks, self._lines, self._texts, self._titles):
             items.clear()
+        self._pictures = []
 
     # -- basic items ------------------------------------------------------------------------
     def fill(self, verts, faces, edges="none", width=0.0):
@@ -201,10 +204,11 @@ class Scene:
         n = len(verts)
         self._marks.add(verts=verts, faces=_colors(faces, n), edges=_colors(edges, n), widths=np.full(n, width))
 
-    def line(self, segments, color=EDGE_COLOR, width=0.6):
+    def line(self, segments, color=EDGE_COLOR, width=0.6, dashed=False):
         """Line segments (n, 2, 2) in one colour and width (drawn as one path: cheap)."""
         codes = np.tile([Path.MOVETO, Path.LINETO], len(segments)).astype(Path.code_type)
-        self._lines.add(paths=[Path(np.reshape(segments, (-1, 2)), codes)], colors=_colors(color, 1), widths=[width])
+        self._lines.add(paths=[Path(np.reshape(segments, (-1, 2)), codes)], colors=_colors(color, 1), widths=[width],
+                        styles=["--" if dashed else "-"])
 
     def text(self, strings, xy, color="black", size=9.0, title=False):
         """strings[i] centred at xy[i] (cells; for a title, y is a fraction of the figure
@@ -214,6 +218,11 @@ class Scene:
         n = len(strings)
         items = self._titles if title else self._texts
         items.add(strings=list(strings), xy=np.reshape(xy, (n, 2)), colors=_colors(color, n), sizes=np.full(n, size))
+
+    def picture(self, rgb, x, y):
+        """An image (rows, cols, 3 or 4; values in [0, 1]) under everything else, one cell per
+        pixel, with its top-left corner at (x, y)."""
+        self._pictures.append((rgb, x, y))
 
     def box(self, x, y, width, height, color, line_width=2.5):
         """A bold outline around a block of cells."""
@@ -259,6 +268,7 @@ class Scene:
     # -- refill the artists ------------------------------------------------------------------
     def commit(self):
         """Put everything described since `clear` into the collections."""
+        self._commit_pictures()
         if self.plain:
             return self._commit_plain()
         for collection, items in ((self.fills, self._fills), (self.marks, self._marks)):
@@ -269,11 +279,36 @@ class Scene:
         self.lines.set_paths([path for part in self._lines.parts["paths"] for path in part])
         self.lines.set_edgecolor(self._lines.joined("colors", (0, 4)))
         self.lines.set_linewidth(self._lines.joined("widths", (0,)))
+        self.lines.set_linestyle([style for part in self._lines.parts["styles"] for style in part] or "-")
         for collection, items in ((self.texts, self._texts), (self.titles, self._titles)):
-            collection.set_paths([glyphs(s) for part in items.parts["strings"] for s in part])
-            collection.set_offsets(items.joined("xy", (0, 2)))
+            paths = [glyphs(s) for part in items.parts["strings"] for s in part]
+            xy, sizes = items.joined("xy", (0, 2)), items.joined("sizes", (0,))
+            if collection is self.titles:
+                xy = self._inside(xy, paths, sizes)
+            collection.set_paths(paths)
+            collection.set_offsets(xy)
             collection.set_facecolor(items.joined("colors", (0, 4)))
-            collection.set_sizes(items.joined("sizes", (0,)) ** 2)
+            collection.set_sizes(sizes ** 2)
+
+    def _commit_pictures(self):
+        while len(self.images) < len(self._pictures):
+            image = AxesImage(self.ax, interpolation="nearest", zorder=0.5)
+            self.images.append(self.ax.add_image(image))
+        for image, (rgb, x, y) in zip(self.images, self._pictures, strict=False):
+            image.set_data(rgb)
+            image.set_extent((x, x + rgb.shape[1], y + rgb.shape[0], y))
+        for n, image in enumerate(self.images):
+            image.set_visible(n < len(self._pictures))
+
+    def _inside(self, xy, paths, sizes):
+        """Titles moved sideways, where needed, so that none sticks out of the figure."""
+        to_pixels = self.ax.transData.transform
+        half = np.array([np.ptp(p.vertices[:, 0]) / 2 if len(p.vertices) else 0.0 for p in paths])
+        half = half * sizes * self.ax.figure.dpi / 72 + 4  # pixels, with a small margin
+        centre = to_pixels(np.stack([xy[:, 0], np.zeros(len(xy))], axis=-1))[:, 0]
+        centre = np.clip(centre, half, np.maximum(half, self.ax.figure.bbox.width - half))
+        x = self.ax.transData.inverted().transform(np.stack([centre, np.zeros(len(xy))], axis=-1))[:, 0]
+        return np.stack([x, xy[:, 1]], axis=-1)
 
     def _commit_plain(self):
         """Draw the items the plain matplotlib way, one artist each (a Polygon per cell, a
@@ -284,10 +319,10 @@ class Scene:
                       (("verts", (0, 4, 2)), ("faces", (0, 4)), ("edges", (0, 4)), ("widths", (0,)))]
             for verts, face, edge, width in zip(*fields, strict=True):
                 ax.add_patch(Polygon(verts, facecolor=face, edgecolor=edge, linewidth=width, zorder=zorder))
-        paths = [path for part in self._lines.parts["paths"] for path in part]
-        for path, color, width in zip(paths, self._lines.joined("colors", (0, 4)), self._lines.joined("widths", (0,)),
-                                      strict=True):
-            ax.add_patch(PathPatch(path, fill=False, edgecolor=color, linewidth=width, zorder=2))
+        lines = [[item for part in self._lines.parts[name] for item in part] for name in ("paths", "styles")]
+        for path, style, color, width in zip(*lines, self._lines.joined("colors", (0, 4)),
+                                             self._lines.joined("widths", (0,)), strict=True):
+            ax.add_patch(PathPatch(path, fill=False, edgecolor=color, linewidth=width, linestyle=style, zorder=2))
         for items, place, zorder in ((self._texts, ax.transData, 3), (self._titles, self.titles.get_offset_transform(),
                                                                     5)):
             strings = [s for part in items.parts["strings"] for s in part]

@@ -1,0 +1,173 @@
+"""The fully-connected-equals-convolution explorer (notebook 03): a small classifier (two
+conv + pool stages, then two fully connected layers) turned into an all-convolutional
+network by reshaping its FC weights. On a larger picture the convolutional version returns
+a map of scores; pick an entry and compare it with the classifier run on the matching crop.
+"""
+
+from functools import lru_cache
+
+import numpy as np
+
+from convlab import draw, reference
+from convlab.arithmetic import conv_params
+from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.images import grace_hopper
+
+__all__ = ["FCEquivalenceExplorer", "TinyClassifier"]
+
+CROP, STRIDE, HIDDEN, CLASSES = 34, 4, 32, 10  # 34×34 input → 7×7 features; two 2×2 poolings
+
+
+def relu(x):
+    return np.maximum(x, 0.0)
+
+
+def max_pool(x):
+    """2×2 max pooling with stride 2 of a (C, H, W) array (odd edges dropped, as in PyTorch)."""
+    c, h, w = x.shape
+    return x[:, : h // 2 * 2, : w // 2 * 2].reshape(c, h // 2, 2, w // 2, 2).max(axis=(2, 4))
+
+
+class TinyClassifier:
+    """A 34×34 grey picture → 10 class scores, in NumPy with random weights:
+    conv 3×3 (1→C) · ReLU · pool 2 · conv 3×3 (C→C) · ReLU · pool 2 → C×7×7, flatten,
+    fc (C·49 → 32) · ReLU · fc (32 → 10): the shape of a VGG head (7×7×512 → 4096 → 1000)
+    at a size that runs in milliseconds. No padding, so a crop sees exactly what the same
+    region of a larger picture sees."""
+
+    def __init__(self, channels, seed=0):
+        rng = np.random.default_rng(seed)
+        self.conv1 = rng.normal(0, 1 / 3, (channels, 1, 3, 3))
+        self.conv2 = rng.normal(0, 1 / np.sqrt(9 * channels), (channels, channels, 3, 3))
+        self.fc1 = rng.normal(0, 1 / np.sqrt(49 * channels), (HIDDEN, channels * 49))
+        self.fc2 = rng.normal(0, 3 / np.sqrt(HIDDEN), (CLASSES, HIDDEN))
+        self.bias1, self.bias2 = rng.normal(0, 0.1, HIDDEN), rng.normal(0, 0.1, CLASSES)
+
+    def features(self, picture):
+        """(H, W) picture → (C, H', W') feature map."""
+        x = max_pool(relu(reference.conv2d(picture[None], self.conv1)))
+        return max_pool(relu(reference.conv2d(x, self.conv2)))
+
+    def classify(self, crop):
+        """The classifier: a 34×34 crop → 10 scores, through flatten and two FC layers."""
+        flat = self.features(crop).reshape(-1)  # (C·7·7,) in channel, row, column order, like torch.flatten
+        return self.fc2 @ relu(self.fc1 @ flat + self.bias1) + self.bias2
+
+    def score_map(self, picture):
+        """The convolutionalized net on a larger picture: fc1 as a 7×7 conv, fc2 as a 1×1
+        conv, the same weights reshaped → a (10, S, S) map of scores."""
+        channels = self.conv1.shape[0]
+        x = relu(reference.conv2d(self.features(picture), self.fc1.reshape(HIDDEN, channels, 7, 7), self.bias1))
+        return reference.conv2d(x, self.fc2.reshape(CLASSES, HIDDEN, 1, 1), self.bias2)
+
+
+@lru_cache(maxsize=32)
+def _computed(channels, size, seed):
+    """Model, picture and score map for one setting (cached: moving the position is free)."""
+    model = TinyClassifier(channels, seed)
+    picture = grace_hopper(size, gray=True)
+    return model, picture, model.score_map(picture)
+
+
+class FCEquivalenceExplorer(Explorer):
+    """A fully connected head is a convolution: slide it, and every entry of the score map is
+    the classifier applied to one crop. Starting values: `channels` (of the feature map,
+    2–16), `input_size` (34 + 4·m, up to 70), the entry (`row`, `col`) and `score_class`."""
+
+    def __init__(self, channels=8, input_size=46, row=0, col=0, score_class=0, seed=0):
+        if (input_size - CROP) % STRIDE:
+            raise ValueError(f"input_size must be {CROP} + {STRIDE}·m (the classifier's input plus whole strides), "
+                             f"got {input_size}")
+        side = (bounded(input_size, "input_size", CROP, CROP + 9 * STRIDE) - CROP) // STRIDE + 1
+        self._seed = seed
+        self._start = dict(channels=bounded(channels, "channels", 2, 16), input_size=input_size,
+                           row=bounded(row, "row", 0, side - 1), col=bounded(col, "col", 0, side - 1),
+                           score_class=bounded(score_class, "score_class", 0, CLASSES - 1))
+        super().__init__()
+
+    def make_controls(self):
+        s = self._start
+        controls = {
+            "channels": slider("feature channels", s["channels"], 2, 16),
+            "input_size": slider("input size", s["input_size"], CROP, CROP + 9 * STRIDE),
+            "score_class": slider("score of class", s["score_class"], 0, CLASSES - 1),
+            "row": slider("score-map row", s["row"], 0, 9),
+            "col": slider("score-map column", s["col"], 0, 9),
+        }
+        controls["input_size"].step = STRIDE
+        return controls
+
+    def constrain(self):
+        side = (self.controls["input_size"].value - CROP) // STRIDE + 1
+        set_range(self.controls["row"], 0, side - 1)
+        set_range(self.controls["col"], 0, side - 1)
+
+    def compute(self):
+        v = self.values()
+        model, picture, scores = _computed(v["channels"], v["input_size"], self._seed)
+        i, j, k = v["row"], v["col"], v["score_class"]
+        top, left = i * STRIDE, j * STRIDE
+        crop = picture[top: top + CROP, left: left + CROP]
+        direct = model.classify(crop)
+        channels = v["channels"]
+        return dict(
+            channels=channels, input_size=v["input_size"], entry=(i, j), score_class=k, picture=picture,
+            scores=scores, crop_origin=(top, left), crop=crop, conv_scores=scores[:, i, j], crop_scores=direct,
+            difference=float(np.abs(scores[:, i, j] - direct).max()),
+            fc1_params=HIDDEN * channels * 49 + HIDDEN, conv7_params=conv_params(channels, HIDDEN, 7),
+        )
+
+    # -- picture --------------------------------------------------------------------------
+    def build(self):
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
+        self.ax.set_axis_off()
+        self.scene = draw.Scene(self.ax)
+
+    def draw(self):
+        st, scene = self.state, self.scene
+        n, (i, j), k = st["input_size"], st["entry"], st["score_class"]
+        side, cell = st["scores"].shape[1], 7.0  # one score-map cell drawn 7 input pixels wide
+        gap = 8.0
+        width, height = n + gap + side * cell, float(max(n, side * cell))
+        cell_px = draw.fit(self.ax, width, height)
+        scene.clear()
+
+        # the picture, pixel by pixel, and the crop the classifier sees for entry (i, j)
+        y0 = (height - n) / 2
+        scene.picture(np.repeat(st["picture"][..., None], 3, axis=-1), 0.0, y0)
+        top, left = st["crop_origin"]
+        scene.box(left, y0 + top, CROP, CROP, draw.WINDOW_COLOR)
+
+        # the score map of one class, entry (i, j) framed
+        x1, y1 = n + gap, (height - side * cell) / 2
+        scores = st["scores"][k]
+        numbers = np.array([[f"{v:.2f}" for v in row] for row in scores])
+        size = draw.font_size(cell_px * cell, self.dpi, numbers)
+        scene.fill(draw.squares(side, side) * cell + (x1, y1), draw.cell_colors(scores, "Purples").reshape(-1, 4),
+                   draw.EDGE_COLOR, 0.6)
+        r, c = np.mgrid[0:side, 0:side]
+        scene.text(numbers.ravel(), np.stack([x1 + (c.ravel() + 0.5) * cell, y1 + (r.ravel() + 0.5) * cell], -1),
+                   size=size)
+        scene.box(x1 + j * cell, y1 + i * cell, cell, cell, draw.WINDOW_COLOR)  # the colour of its crop
+
+        titles = [(f"input 1×{n}×{n}", f"crop ({top}, {left}) of size {CROP}×{CROP}, stride {STRIDE}"),
+                  (f"score map {side}×{side}, class {k}", "the conv net: every crop at once")]
+        centres = [n / 2, x1 + side * cell / 2]
+        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
+                   size=10, title=True)
+        scene.commit()
+
+    def describe(self):
+        st = self.state
+        (i, j), k, (top, left) = st["entry"], st["score_class"], st["crop_origin"]
+        conv, crop = st["conv_scores"][k], st["crop_scores"][k]
+        lines = [
+            f"entry ({i}, {j}) of the score map ↔ the crop at rows {top}–{top + CROP - 1}, columns "
+            f"{left}–{left + CROP - 1} (effective stride {STRIDE} = two 2×2 poolings)",
+            f"class {k}: conv net <b>{conv:.12f}</b> · classifier on the crop <b>{crop:.12f}</b> · "
+            f"difference {abs(conv - crop):.1e}",
+            f"all {CLASSES} classes: largest difference {st['difference']:.1e} (floating-point rounding only)",
+            f"fc1 ({st['channels']}·7·7 → {HIDDEN}) as a 7×7 conv {st['channels']}→{HIDDEN}: params "
+            f"{st['fc1_params']:,} = {st['conv7_params']:,}, the same numbers reshaped",
+        ]
+        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"

@@ -1,0 +1,147 @@
+"""The pointwise (1×1) convolution explorer (notebook 02): at every pixel a 1×1 convolution
+multiplies that pixel's vector of channel values by one weight matrix, y = W·x. Pick a
+pixel and see x, W and y, and the cost against a k×k convolution with the same channels."""
+
+import numpy as np
+
+from convlab import draw
+from convlab.arithmetic import conv_macs, conv_params
+from convlab.checks import pair
+from convlab.explorers.base import Explorer, bounded, set_range, slider
+
+__all__ = ["PointwiseExplorer"]
+
+
+class PointwiseExplorer(Explorer):
+    """A 1×1 convolution as a matrix–vector product at one pixel.
+
+    Starting values are keyword arguments: `in_channels`, `out_channels`, `input_size` (int
+    or (h, w)), the pixel (`row`, `col`) and `compare_kernel`, the k of the k×k convolution
+    whose parameters and MACs the readout compares with. Inputs are small random integers
+    (0–9) and weights small random integers (−2…2), so every product can be checked by eye.
+    """
+
+    MAX_CHANNELS, MAX_SIZE, MAX_KERNEL = 8, 6, 7
+
+    def __init__(self, in_channels=3, out_channels=2, input_size=4, row=0, col=0, compare_kernel=3, seed=0):
+        rng = np.random.default_rng(seed)
+        self._x = rng.integers(0, 10, (self.MAX_CHANNELS, self.MAX_SIZE, self.MAX_SIZE))
+        self._w = rng.integers(-2, 3, (self.MAX_CHANNELS, self.MAX_CHANNELS))
+        h, w = pair(input_size, "input_size")
+        self._start = dict(
+            in_channels=bounded(in_channels, "in_channels", 1, self.MAX_CHANNELS),
+            out_channels=bounded(out_channels, "out_channels", 1, self.MAX_CHANNELS),
+            height=bounded(h, "input_size", 1, self.MAX_SIZE),
+            width=bounded(w, "input_size", 1, self.MAX_SIZE),
+            row=bounded(row, "row", 0, h - 1),
+            col=bounded(col, "col", 0, w - 1),
+            compare_kernel=bounded(compare_kernel, "compare_kernel", 1, self.MAX_KERNEL),
+        )
+        super().__init__()
+
+    def make_controls(self):
+        s, m = self._start, self.MAX_SIZE
+        return {
+            "in_channels": slider("in_channels", s["in_channels"], 1, self.MAX_CHANNELS),
+            "out_channels": slider("out_channels", s["out_channels"], 1, self.MAX_CHANNELS),
+            "compare_kernel": slider("compare with k×k", s["compare_kernel"], 1, self.MAX_KERNEL),
+            "height": slider("input height", s["height"], 1, m),
+            "width": slider("input width", s["width"], 1, m),
+            "row": slider("pixel row", s["row"], 0, s["height"] - 1),
+            "col": slider("pixel column", s["col"], 0, s["width"] - 1),
+        }
+
+    def constrain(self):
+        set_range(self.controls["row"], 0, self.controls["height"].value - 1)
+        set_range(self.controls["col"], 0, self.controls["width"].value - 1)
+
+    def compute(self):
+        v = self.values()
+        c_in, c_out, k = v["in_channels"], v["out_channels"], v["compare_kernel"]
+        size, (r, c) = (v["height"], v["width"]), (v["row"], v["col"])
+        x = self._x[:c_in, : size[0], : size[1]]
+        weight = self._w[:c_out, :c_in]
+        output = np.einsum("oc,chw->ohw", weight, x)  # the same W·x at every pixel
+        return dict(
+            in_channels=c_in, out_channels=c_out, input_size=size, pixel=(r, c), x=x, weight=weight,
+            output=output, vector=x[:, r, c], result=weight @ x[:, r, c],
+            params=conv_params(c_in, c_out, 1, bias=False), macs=conv_macs(c_in, c_out, 1, size),
+            compare_kernel=k, compare_params=conv_params(c_in, c_out, k, bias=False),
+            compare_macs=conv_macs(c_in, c_out, k, size),  # padding "same": the same output size
+        )
+
+    # -- picture --------------------------------------------------------------------------
+    def build(self):
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
+        self.ax.set_axis_off()
+        self.scene = draw.Scene(self.ax)
+
+    def draw(self):
+        st, scene = self.state, self.scene
+        c_in, c_out, (h, w), (r, c) = st["in_channels"], st["out_channels"], st["input_size"], st["pixel"]
+        # blocks: input stack | x above W, y beside W | output stack
+        blocks = [draw.stack_size(h, w, c_in), (c_in + 4.3, c_out + 1.5), draw.stack_size(h, w, c_out)]
+        gap, height = 2.5, max(b[1] for b in blocks)
+        lefts = np.cumsum([0.0] + [b[0] + gap for b in blocks[:-1]])
+        cell_px = draw.fit(self.ax, lefts[-1] + blocks[-1][0], height)
+        tops = [(height - b[1]) / 2 for b in blocks]
+        scene.clear()
+
+        x_numbers, w_numbers, y_numbers = draw.labels(st["x"]), draw.labels(st["weight"]), draw.labels(st["output"])
+        size = draw.font_size(cell_px, self.dpi, np.concatenate([x_numbers.ravel(), w_numbers.ravel()]))
+        y_size = draw.font_size(cell_px, self.dpi, y_numbers)
+
+        # input: the pixel's column through every channel
+        x0, y0 = lefts[0], tops[0] + (c_in - 1) * draw.DEPTH
+        scene.stack(draw.cell_colors(st["x"], "Blues", 0, 9), (x0, y0), x_numbers[0], size=size)
+        scene.window(x0 + c, y0 + r, (1, 1), depth=c_in)
+        k = st["compare_kernel"]  # what a k×k kernel centred here would read instead (dashed, grey)
+        corners = draw.rectangle(x0 + c - (k - 1) / 2, y0 + r - (k - 1) / 2, k, k)[0]
+        scene.line(np.stack([corners, np.roll(corners, -1, axis=0)], axis=1), "0.35", 1.2, dashed=True)
+
+        # x as a row above W (each column of W meets its x), y as a column beside W
+        mx, my = lefts[1] + 1.0, tops[1] + 0.5
+        scene.stack(draw.cell_colors(st["vector"][None, None], "Blues", 0, 9), (mx, my),
+                    x_numbers[:, r, c][None], size=size)
+        scene.box(mx, my, c_in, 1, draw.WINDOW_COLOR)
+        scene.stack(draw.cell_colors(st["weight"][None], "RdBu_r", -2, 2, span=(0.3, 0.7)), (mx, my + 1.5),
+                    w_numbers, size=size)
+        ys = st["output"][:, r, c][None, :, None]
+        low, high = st["output"].min(), st["output"].max()
+        scene.stack(draw.cell_colors(ys, "Purples", low, high), (mx + c_in + 1.2, my + 1.5),
+                    y_numbers[:, r, c][:, None], size=y_size)
+        scene.box(mx + c_in + 1.2, my + 1.5, 1, c_out, draw.OUTPUT_COLOR)
+        scene.text(["x", "W", "y"], [(mx - 0.6, my + 0.5), (mx - 0.6, my + 1.5 + c_out / 2),
+                                     (mx + c_in + 2.8, my + 1.5 + c_out / 2)], size=12)
+        scene.text(["="], [(mx + c_in + 0.6, my + 1.5 + c_out / 2)], size=12)
+
+        # output: every pixel got the same treatment; the chosen one framed through the stack
+        x2, y2 = lefts[2], tops[2] + (c_out - 1) * draw.DEPTH
+        scene.stack(draw.cell_colors(st["output"], "Purples", low, high), (x2, y2), y_numbers[0], size=y_size)
+        scene.window(x2 + c, y2 + r, (1, 1), depth=c_out, color=draw.OUTPUT_COLOR)
+
+        scene.text(["→", "→"], [(x - gap / 2, height / 2) for x in lefts[1:]], size=16)
+        titles = [(f"input {c_in}×{h}×{w}", f"pixel ({r}, {c}); dashed: a {k}×{k} kernel's view"),
+                  (f"y = W·x: ({c_out}×{c_in})·({c_in})", "one weight per channel pair"),
+                  (f"output {c_out}×{h}×{w}", "same W at every pixel")]
+        centres = [x + b[0] / 2 for x, b in zip(lefts, blocks, strict=True)]
+        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
+                   size=10, title=True)
+        scene.commit()
+
+    def describe(self):
+        st = self.state
+        x, weight, y, (r, c) = st["vector"], st["weight"], st["result"], st["pixel"]
+        k, (h, w) = st["compare_kernel"], st["input_size"]
+        lines = [f"x = input[:, {r}, {c}] = [{', '.join(f'{v:d}' for v in x)}]"]
+        for o, row in enumerate(weight):
+            terms = " + ".join(f"{a:d}·{b:d}" if a >= 0 else f"({a:d})·{b:d}" for a, b in zip(row, x, strict=True))
+            lines.append(f"&nbsp;&nbsp;y[{o}] = {terms} = <b>{y[o]:d}</b>")
+        ratio = st["compare_params"] / st["params"]
+        lines.append(f"1×1 conv {st['in_channels']}→{st['out_channels']}: params {st['params']:,} "
+                     f"(= out·in, no bias) · MACs {st['macs']:,} (= {h}·{w} pixels × {st['params']:,})")
+        lines.append(f"{k}×{k} conv, same channels, padding 'same': params {st['compare_params']:,} · "
+                     f"MACs {st['compare_macs']:,} — {ratio:g}× the 1×1 (k² = {k * k})")
+        lines.append(f"receptive field: 1×1 reads 1 pixel of every channel (mixes channels only); "
+                     f"{k}×{k} reads {k}×{k} pixels of every channel")
+        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
