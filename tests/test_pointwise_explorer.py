@@ -55,3 +55,11 @@ def test_the_pixel_follows_the_sliders_and_stays_inside():
 def test_bad_starting_values_are_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         PointwiseExplorer(**kwargs)
+
+
+def test_user_arrays_set_the_starting_sizes():
+    x, w = np.arange(24).reshape(2, 3, 4), np.array([[1, -1], [2, 0], [0, 3]])
+    e = PointwiseExplorer(x=x, weight=w)
+    assert (e.state["in_channels"], e.state["out_channels"], e.state["input_size"]) == (2, 3, (3, 4))
+    assert e.controls["in_channels"].max == 2 and e.controls["height"].max == 3
+    np.testing.assert_array_equal(e.state["output"], np.einsum("oc,chw->ohw", w, x))

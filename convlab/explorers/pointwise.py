@@ -7,7 +7,7 @@ import numpy as np
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
 from convlab.checks import pair
-from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.explorers.base import Explorer, as_pool, bounded, set_range, slider
 
 __all__ = ["PointwiseExplorer"]
 
@@ -17,22 +17,29 @@ class PointwiseExplorer(Explorer):
 
     Starting values are keyword arguments: `in_channels`, `out_channels`, `input_size` (int
     or (h, w)), the pixel (`row`, `col`) and `compare_kernel`, the k of the k×k convolution
-    whose parameters and MACs the readout compares with. Inputs are small random integers
-    (0–9) and weights small random integers (−2…2), so every product can be checked by eye.
+    whose parameters and MACs the readout compares with. Pass `x` (C, H, W) and/or `weight`
+    (out, in) to show your own numbers; otherwise inputs are small random integers (0–9) and
+    weights small random integers (−2…2), so every product can be checked by eye.
     """
 
     MAX_CHANNELS, MAX_SIZE, MAX_KERNEL = 8, 6, 7
 
-    def __init__(self, in_channels=3, out_channels=2, input_size=4, row=0, col=0, compare_kernel=3, seed=0):
+    def __init__(self, in_channels=None, out_channels=None, input_size=None, row=0, col=0, compare_kernel=3,
+                 x=None, weight=None, seed=0):
         rng = np.random.default_rng(seed)
-        self._x = rng.integers(0, 10, (self.MAX_CHANNELS, self.MAX_SIZE, self.MAX_SIZE))
-        self._w = rng.integers(-2, 3, (self.MAX_CHANNELS, self.MAX_CHANNELS))
-        h, w = pair(input_size, "input_size")
+        m, mc = self.MAX_SIZE, self.MAX_CHANNELS
+        self._x = rng.integers(0, 10, (mc, m, m)) if x is None else as_pool(x, 3, "x")
+        self._w = rng.integers(-2, 3, (mc, mc)) if weight is None else as_pool(weight, 2, "weight")
+        if in_channels is None:
+            in_channels = self._x.shape[0] if x is not None else self._w.shape[1] if weight is not None else 3
+        if out_channels is None:
+            out_channels = self._w.shape[0] if weight is not None else 2
+        h, w = pair(self._x.shape[1:] if input_size is None and x is not None else input_size or 4, "input_size")
         self._start = dict(
-            in_channels=bounded(in_channels, "in_channels", 1, self.MAX_CHANNELS),
-            out_channels=bounded(out_channels, "out_channels", 1, self.MAX_CHANNELS),
-            height=bounded(h, "input_size", 1, self.MAX_SIZE),
-            width=bounded(w, "input_size", 1, self.MAX_SIZE),
+            in_channels=bounded(in_channels, "in_channels", 1, min(mc, self._x.shape[0], self._w.shape[1])),
+            out_channels=bounded(out_channels, "out_channels", 1, min(mc, self._w.shape[0])),
+            height=bounded(h, "input_size", 1, min(m, self._x.shape[1])),
+            width=bounded(w, "input_size", 1, min(m, self._x.shape[2])),
             row=bounded(row, "row", 0, h - 1),
             col=bounded(col, "col", 0, w - 1),
             compare_kernel=bounded(compare_kernel, "compare_kernel", 1, self.MAX_KERNEL),
@@ -40,13 +47,13 @@ class PointwiseExplorer(Explorer):
         super().__init__()
 
     def make_controls(self):
-        s, m = self._start, self.MAX_SIZE
+        s, m, mc, (ci, h, w), co = self._start, self.MAX_SIZE, self.MAX_CHANNELS, self._x.shape, self._w.shape[0]
         return {
-            "in_channels": slider("in_channels", s["in_channels"], 1, self.MAX_CHANNELS),
-            "out_channels": slider("out_channels", s["out_channels"], 1, self.MAX_CHANNELS),
+            "in_channels": slider("in_channels", s["in_channels"], 1, min(mc, ci, self._w.shape[1])),
+            "out_channels": slider("out_channels", s["out_channels"], 1, min(mc, co)),
             "compare_kernel": slider("compare with k×k", s["compare_kernel"], 1, self.MAX_KERNEL),
-            "height": slider("input height", s["height"], 1, m),
-            "width": slider("input width", s["width"], 1, m),
+            "height": slider("input height", s["height"], 1, min(m, h)),
+            "width": slider("input width", s["width"], 1, min(m, w)),
             "row": slider("pixel row", s["row"], 0, s["height"] - 1),
             "col": slider("pixel column", s["col"], 0, s["width"] - 1),
         }
@@ -93,7 +100,8 @@ class PointwiseExplorer(Explorer):
 
         # input: the pixel's column through every channel
         x0, y0 = lefts[0], tops[0] + (c_in - 1) * draw.DEPTH
-        scene.stack(draw.cell_colors(st["x"], "Blues", 0, 9), (x0, y0), x_numbers[0], size=size)
+        low_x, high_x = min(self._x.min(), 0), self._x.max()
+        scene.stack(draw.cell_colors(st["x"], "Blues", low_x, high_x), (x0, y0), x_numbers[0], size=size)
         scene.window(x0 + c, y0 + r, (1, 1), depth=c_in)
         k = st["compare_kernel"]  # what a k×k kernel centred here would read instead (dashed, grey)
         corners = draw.rectangle(x0 + c - (k - 1) / 2, y0 + r - (k - 1) / 2, k, k)[0]
@@ -101,10 +109,11 @@ class PointwiseExplorer(Explorer):
 
         # x as a row above W (each column of W meets its x), y as a column beside W
         mx, my = lefts[1] + 1.0, tops[1] + 0.5
-        scene.stack(draw.cell_colors(st["vector"][None, None], "Blues", 0, 9), (mx, my),
+        scene.stack(draw.cell_colors(st["vector"][None, None], "Blues", low_x, high_x), (mx, my),
                     x_numbers[:, r, c][None], size=size)
         scene.box(mx, my, c_in, 1, draw.WINDOW_COLOR)
-        scene.stack(draw.cell_colors(st["weight"][None], "RdBu_r", -2, 2, span=(0.3, 0.7)), (mx, my + 1.5),
+        reach = max(abs(self._w).max(), 1e-12)
+        scene.stack(draw.cell_colors(st["weight"][None], "RdBu_r", -reach, reach, span=(0.3, 0.7)), (mx, my + 1.5),
                     w_numbers, size=size)
         ys = st["output"][:, r, c][None, :, None]
         low, high = st["output"].min(), st["output"].max()
@@ -133,10 +142,10 @@ class PointwiseExplorer(Explorer):
         st = self.state
         x, weight, y, (r, c) = st["vector"], st["weight"], st["result"], st["pixel"]
         k, (h, w) = st["compare_kernel"], st["input_size"]
-        lines = [f"x = input[:, {r}, {c}] = [{', '.join(f'{v:d}' for v in x)}]"]
+        lines = [f"x = input[:, {r}, {c}] = [{', '.join(f'{v:g}' for v in x)}]"]
         for o, row in enumerate(weight):
-            terms = " + ".join(f"{a:d}·{b:d}" if a >= 0 else f"({a:d})·{b:d}" for a, b in zip(row, x, strict=True))
-            lines.append(f"&nbsp;&nbsp;y[{o}] = {terms} = <b>{y[o]:d}</b>")
+            terms = " + ".join(f"{a:g}·{b:g}" if a >= 0 else f"({a:g})·{b:g}" for a, b in zip(row, x, strict=True))
+            lines.append(f"&nbsp;&nbsp;y[{o}] = {terms} = <b>{y[o]:g}</b>")
         ratio = st["compare_params"] / st["params"]
         lines.append(f"1×1 conv {st['in_channels']}→{st['out_channels']}: params {st['params']:,} "
                      f"(= out·in, no bias) · MACs {st['macs']:,} (= {h}·{w} pixels × {st['params']:,})")
