@@ -91,8 +91,8 @@ class FCEquivalenceExplorer(Explorer):
             "channels": slider("feature channels", s["channels"], 2, 16),
             "input_size": slider("input size", s["input_size"], CROP, CROP + 9 * STRIDE),
             "score_class": slider("score of class", s["score_class"], 0, CLASSES - 1),
-            "row": slider("score-map row", s["row"], 0, 9),
-            "col": slider("score-map column", s["col"], 0, 9),
+            "row": slider("map row", s["row"], 0, 9),
+            "col": slider("map column", s["col"], 0, 9),
         }
         controls["input_size"].step = STRIDE
         return controls
@@ -143,8 +143,9 @@ class FCEquivalenceExplorer(Explorer):
         scores = st["scores"][k]
         numbers = np.array([[f"{v:.2f}" for v in row] for row in scores])
         size = draw.font_size(cell_px * cell, self.dpi, numbers)
-        scene.fill(draw.squares(side, side) * cell + (x1, y1), draw.cell_colors(scores, "Purples").reshape(-1, 4),
-                   draw.EDGE_COLOR, 0.6)
+        reach = max(np.abs(scores).max(), 1e-12)  # a scale symmetric around zero: zero is white
+        colors = draw.cell_colors(scores, "RdBu_r", -reach, reach, span=(0.25, 0.75))
+        scene.fill(draw.squares(side, side) * cell + (x1, y1), colors.reshape(-1, 4), draw.EDGE_COLOR, 0.6)
         r, c = np.mgrid[0:side, 0:side]
         scene.text(numbers.ravel(), np.stack([x1 + (c.ravel() + 0.5) * cell, y1 + (r.ravel() + 0.5) * cell], -1),
                    size=size)

@@ -51,7 +51,7 @@ class PointwiseExplorer(Explorer):
         return {
             "in_channels": slider("in_channels", s["in_channels"], 1, min(mc, ci, self._w.shape[1])),
             "out_channels": slider("out_channels", s["out_channels"], 1, min(mc, co)),
-            "compare_kernel": slider("compare with k×k", s["compare_kernel"], 1, self.MAX_KERNEL),
+            "compare_kernel": slider("vs. k×k conv", s["compare_kernel"], 1, self.MAX_KERNEL),
             "height": slider("input height", s["height"], 1, min(m, h)),
             "width": slider("input width", s["width"], 1, min(m, w)),
             "row": slider("pixel row", s["row"], 0, s["height"] - 1),
