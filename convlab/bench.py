@@ -30,6 +30,7 @@ def explorer_cases():
             input_size=(7, 6), kernel_size=3, stride=2, padding=1, in_channels=3, out_channels=2)),
         ("PointwiseExplorer", lambda: explorers.PointwiseExplorer(in_channels=4, out_channels=3, input_size=4)),
         ("FCEquivalenceExplorer", lambda: explorers.FCEquivalenceExplorer(channels=8, input_size=46)),
+        ("DilationExplorer", lambda: explorers.DilationExplorer(input_size=9, padding=2, dilations=(1, 2, 4))),
     ]
 
 

@@ -212,17 +212,20 @@ class Scene:
 
     def text(self, strings, xy, color="black", size=9.0, title=False):
         """strings[i] centred at xy[i] (cells; for a title, y is a fraction of the figure
-        height), `size` points high. Nothing is drawn below 4 points."""
-        if size < 4 or len(strings) == 0:
+        height), `size` points high, in one colour or one per string. Empty strings and
+        anything below 4 points are skipped."""
+        strings, xy = list(strings), np.reshape(xy, (-1, 2))
+        keep = [n for n, s in enumerate(strings) if s != ""]
+        if size < 4 or not keep:
             return
-        n = len(strings)
         items = self._titles if title else self._texts
-        items.add(strings=list(strings), xy=np.reshape(xy, (n, 2)), colors=_colors(color, n), sizes=np.full(n, size))
+        colors = _colors(color, len(strings))[keep]
+        items.add(strings=[strings[n] for n in keep], xy=xy[keep], colors=colors, sizes=np.full(len(keep), size))
 
-    def picture(self, rgb, x, y):
-        """An image (rows, cols, 3 or 4; values in [0, 1]) under everything else, one cell per
-        pixel, with its top-left corner at (x, y)."""
-        self._pictures.append((rgb, x, y))
+    def picture(self, rgb, x, y, scale=1.0):
+        """An image (rows, cols, 3 or 4; values in [0, 1]) under everything else, `scale`
+        cells per pixel, with its top-left corner at (x, y)."""
+        self._pictures.append((rgb, x, y, scale))
 
     def box(self, x, y, width, height, color, line_width=2.5):
         """A bold outline around a block of cells."""
@@ -243,10 +246,9 @@ class Scene:
         self.fill(squares(rows, cols, x0, y0), rgba[0].reshape(-1, 4))
         self.line(grid_lines(rows, cols, x0, y0))
         if numbers is not None:
-            shown = numbers != ""
-            r, c = np.nonzero(shown)
-            colors = number_colors if isinstance(number_colors, str) else number_colors[shown]
-            self.text(numbers[shown], np.stack([x0 + c + 0.5, y0 + r + 0.5], axis=-1), colors, size)
+            r, c = np.mgrid[0:rows, 0:cols]
+            colors = number_colors if isinstance(number_colors, str) else np.reshape(number_colors, (-1, 4))
+            self.text(numbers.ravel(), np.stack([x0 + c.ravel() + 0.5, y0 + r.ravel() + 0.5], axis=-1), colors, size)
 
     def window(self, x, y, kernel_size, dilation=(1, 1), depth=1, color=WINDOW_COLOR):
         """A kernel window with its top-left kernel cell at (x, y): the cells it reads (bold
@@ -294,9 +296,9 @@ class Scene:
         while len(self.images) < len(self._pictures):
             image = AxesImage(self.ax, interpolation="nearest", zorder=0.5)
             self.images.append(self.ax.add_image(image))
-        for image, (rgb, x, y) in zip(self.images, self._pictures, strict=False):
+        for image, (rgb, x, y, scale) in zip(self.images, self._pictures, strict=False):
             image.set_data(rgb)
-            image.set_extent((x, x + rgb.shape[1], y + rgb.shape[0], y))
+            image.set_extent((x, x + rgb.shape[1] * scale, y + rgb.shape[0] * scale, y))
         for n, image in enumerate(self.images):
             image.set_visible(n < len(self._pictures))
 

@@ -3,8 +3,9 @@ matplotlib figure and changes it in place on every slider move; `base.Explorer` 
 contract they all follow (controls, widget, state, synchronous update)."""
 
 from convlab.explorers.base import Explorer
+from convlab.explorers.dilation import DilationExplorer
 from convlab.explorers.fully_connected import FCEquivalenceExplorer
 from convlab.explorers.pointwise import PointwiseExplorer
 from convlab.explorers.sliding import SlidingKernelExplorer
 
-__all__ = ["Explorer", "SlidingKernelExplorer", "PointwiseExplorer", "FCEquivalenceExplorer"]
+__all__ = ["Explorer", "SlidingKernelExplorer", "PointwiseExplorer", "FCEquivalenceExplorer", "DilationExplorer"]
