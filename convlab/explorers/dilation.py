@@ -135,7 +135,7 @@ class DilationExplorer(Explorer):
         heat = draw.cell_colors(counts, "Oranges", 0, counts.max(), span=(0.1, 0.75))
         heat[counts == 0] = draw.EMPTY_COLOR
         scene.picture(heat, x2, y2, scale)
-        scene.line(draw.grid_lines(*counts.shape) * scale + (x2, y2), draw.EDGE_COLOR, 0.4 if scale > 0.3 else 0.0)
+        scene.line(draw.grid_lines(*counts.shape) * scale + (x2, y2), draw.EDGE_COLOR, 0.6 if scale > 0.3 else 0.0)
         if counts.shape[0] <= 17:  # larger maps: cells too small to read a number
             numbers = np.where(counts > 0, draw.labels(counts), "")  # holes stay blank
             cell_px = self.ax.transData.transform([(scale, 0)])[0, 0] - self.ax.transData.transform([(0, 0)])[0, 0]
