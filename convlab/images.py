@@ -1,7 +1,7 @@
 """Real pictures for the notebooks and explorers, from data that ships with matplotlib (no
 downloads), resized by area averaging to the small sizes a lesson can show cell by cell."""
 
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 from matplotlib import cbook
@@ -46,5 +46,10 @@ def to_gray(image):
 def grace_hopper(size=64, gray=False):
     """The matplotlib sample portrait of Grace Hopper, a square around the face, resized to
     size×size: floats in [0, 1], channels first (3, size, size), or (size, size) if gray."""
+    return _grace_hopper(size, gray).copy()
+
+
+@lru_cache(maxsize=64)
+def _grace_hopper(size, gray):
     picture = np.clip(resize(_portrait(), size), 0.0, 1.0)
     return to_gray(picture) if gray else picture.transpose(2, 0, 1)
