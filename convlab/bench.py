@@ -31,14 +31,18 @@ def explorer_cases():
         ("PointwiseExplorer", lambda: explorers.PointwiseExplorer(in_channels=4, out_channels=3, input_size=4)),
         ("FCEquivalenceExplorer", lambda: explorers.FCEquivalenceExplorer(channels=8, input_size=46)),
         ("DilationExplorer", lambda: explorers.DilationExplorer(input_size=9, padding=2, dilations=(1, 2, 4))),
+        ("GroupConvExplorer", lambda: explorers.GroupConvExplorer(in_channels=8, out_channels=8, groups=2)),
     ]
 
 
 def random_change(explorer, rng):
-    """Set one random control (of those that can move) to another value in its range."""
-    movable = [c for c in explorer.controls.values() if c.max > c.min]
+    """Set one random control (of those that can move) to another value it offers."""
+    from convlab.explorers.base import choices
+
+    movable = [c for c in explorer.controls.values() if len(choices(c)) > 1]
     control = movable[rng.integers(len(movable))]
-    control.value = int(rng.choice([v for v in range(control.min, control.max + 1) if v != control.value]))
+    others = [v for v in choices(control) if v != control.value]
+    control.value = others[rng.integers(len(others))]
 
 
 def _timed(function):

@@ -5,7 +5,9 @@ contract they all follow (controls, widget, state, synchronous update)."""
 from convlab.explorers.base import Explorer
 from convlab.explorers.dilation import DilationExplorer
 from convlab.explorers.fully_connected import FCEquivalenceExplorer
+from convlab.explorers.groups import GroupConvExplorer
 from convlab.explorers.pointwise import PointwiseExplorer
 from convlab.explorers.sliding import SlidingKernelExplorer
 
-__all__ = ["Explorer", "SlidingKernelExplorer", "PointwiseExplorer", "FCEquivalenceExplorer", "DilationExplorer"]
+__all__ = ["Explorer", "SlidingKernelExplorer", "PointwiseExplorer", "FCEquivalenceExplorer", "DilationExplorer",
+           "GroupConvExplorer"]

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from convlab import draw
 from convlab.checks import is_int
 
-__all__ = ["Explorer", "set_range", "slider", "bounded", "as_pool"]
+__all__ = ["Explorer", "set_range", "set_options", "choices", "slider", "bounded", "as_pool"]
 
 
 def set_range(slider, lo, hi):
@@ -29,6 +29,27 @@ def set_range(slider, lo, hi):
     else:
         slider.min = lo
         slider.max = hi
+
+
+def set_options(selection, options):
+    """Change what a SelectionSlider offers, keeping its current value (which must be
+    among the new options): ipywidgets would otherwise jump back to the first option."""
+    value = selection.value
+    if tuple(selection.options) != tuple(options):
+        selection.options = options
+        selection.value = value
+
+
+def choices(control):
+    """Every value a control offers now: a slider's range (or options), a checkbox's two
+    states, or just the current value when the control is disabled."""
+    if control.disabled:
+        return [control.value]
+    if isinstance(control, widgets.SelectionSlider):
+        return list(control.options)
+    if isinstance(control, widgets.Checkbox):
+        return [False, True]
+    return list(range(control.min, control.max + 1, control.step))
 
 
 def slider(description, value, lo, hi):

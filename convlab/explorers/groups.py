@@ -1,0 +1,184 @@
+"""The group-convolution explorer (notebook 05): which input channels each output channel
+reads when the channels are split into groups (from 1, a standard convolution, to one per
+input channel, depthwise), the weight tensor's shape, and the parameters and MACs against
+a standard convolution; a toggle adds the 1×1 pointwise stage of a depthwise separable pair."""
+
+from math import gcd
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib import colormaps
+
+from convlab import draw
+from convlab.arithmetic import conv_macs, conv_params
+from convlab.explorers.base import Explorer, bounded, set_options, set_range, slider
+
+__all__ = ["GroupConvExplorer", "connections"]
+
+GROUP_COLORS = colormaps["tab10"]
+
+
+def connections(in_channels, out_channels, groups):
+    """The (out_channels, in_channels) 0/1 matrix of which input channels each output channel
+    reads: block diagonal, one block per group."""
+    rows = np.arange(out_channels)[:, None] // (out_channels // groups)
+    cols = np.arange(in_channels)[None, :] // (in_channels // groups)
+    return (rows == cols).astype(int)
+
+
+def nodes(x, top, n):
+    """Corners of n channel boxes (0.8 cells wide) stacked downward from (x, top)."""
+    return np.concatenate([draw.rectangle(x, top + i + 0.1, 0.8, 0.8) for i in range(n)])
+
+
+def divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+class GroupConvExplorer(Explorer):
+    """Channels split into groups. Starting values: `in_channels`, `out_channels` (up to
+    16), `groups` (a common divisor of both), `kernel_size`, `input_size` (the side of the
+    feature map, for MACs), `pointwise` (add a 1×1 stage) and `pointwise_out` (its output
+    channels)."""
+
+    MAX_CHANNELS, MAX_KERNEL, MAX_SIZE = 16, 7, 64
+
+    def __init__(self, in_channels=6, out_channels=6, groups=2, kernel_size=3, input_size=32, pointwise=False,
+                 pointwise_out=None):
+        m = self.MAX_CHANNELS
+        c_in, c_out = bounded(in_channels, "in_channels", 1, m), bounded(out_channels, "out_channels", 1, m)
+        if groups not in divisors(gcd(c_in, c_out)):
+            raise ValueError(f"groups must divide in_channels={c_in} and out_channels={c_out} (as in PyTorch): "
+                             f"one of {divisors(gcd(c_in, c_out))}, got {groups!r}")
+        self._start = dict(in_channels=c_in, out_channels=c_out, groups=groups,
+                           kernel_size=bounded(kernel_size, "kernel_size", 1, self.MAX_KERNEL),
+                           input_size=bounded(input_size, "input_size", 1, self.MAX_SIZE), pointwise=bool(pointwise),
+                           pointwise_out=bounded(c_out if pointwise_out is None else pointwise_out, "pointwise_out",
+                                                 1, m))
+        super().__init__()
+
+    def make_controls(self):
+        s, m = self._start, self.MAX_CHANNELS
+        groups = widgets.SelectionSlider(options=divisors(gcd(s["in_channels"], s["out_channels"])), value=s["groups"],
+                                         description="groups", style={"description_width": "110px"},
+                                         layout=widgets.Layout(width="310px"))
+        return {
+            "in_channels": slider("in_channels", s["in_channels"], 1, m),
+            "out_channels": slider("out_channels", s["out_channels"], 1, m),
+            "groups": groups,
+            "kernel_size": slider("kernel size", s["kernel_size"], 1, self.MAX_KERNEL),
+            "input_size": slider("map size (H = W)", s["input_size"], 1, self.MAX_SIZE),
+            "pointwise": widgets.Checkbox(value=s["pointwise"], description="+ 1×1 pointwise stage",
+                                          layout=widgets.Layout(width="310px")),
+            "pointwise_out": slider("pointwise out", s["pointwise_out"], 1, m),
+        }
+
+    def constrain(self):
+        c, v = self.controls, self.values()
+        g, m = v["groups"], self.MAX_CHANNELS
+        for name in ("in_channels", "out_channels"):  # only multiples of the groups
+            set_range(c[name], g, m - m % g)
+            c[name].step = g
+        set_options(c["groups"], divisors(gcd(v["in_channels"], v["out_channels"])))
+        pointwise_out = c["pointwise_out"]
+        set_range(pointwise_out, *((1, m) if v["pointwise"] else (pointwise_out.value,) * 2))
+        pointwise_out.disabled = not v["pointwise"]
+
+    def compute(self):
+        v = self.values()
+        c_in, c_out, g, k, n = v["in_channels"], v["out_channels"], v["groups"], v["kernel_size"], v["input_size"]
+        final = v["pointwise_out"] if v["pointwise"] else c_out
+        params = conv_params(c_in, c_out, k, groups=g, bias=False)
+        macs = conv_macs(c_in, c_out, k, n, groups=g)
+        if v["pointwise"]:
+            params += conv_params(c_out, final, 1, bias=False)
+            macs += conv_macs(c_out, final, 1, n)
+        standard_params, standard_macs = conv_params(c_in, final, k, bias=False), conv_macs(c_in, final, k, n)
+        return dict(
+            in_channels=c_in, out_channels=c_out, groups=g, kernel_size=k, input_size=n, pointwise=v["pointwise"],
+            final_channels=final, weight_shape=(c_out, c_in // g, k, k), connections=connections(c_in, c_out, g),
+            depthwise=g == c_in, multiplier=c_out // c_in if g == c_in else None,
+            params=params, macs=macs, standard_params=standard_params, standard_macs=standard_macs,
+            ratio=params / standard_params,
+        )
+
+    # -- picture --------------------------------------------------------------------------
+    def build(self):
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
+        self.ax.set_axis_off()
+        self.scene = draw.Scene(self.ax)
+
+    def draw(self):
+        st, scene = self.state, self.scene
+        c_in, c_out, g, final = st["in_channels"], st["out_channels"], st["groups"], st["final_channels"]
+        columns = [c_in, c_out] + ([final] if st["pointwise"] else [])
+        height = float(max(columns))
+        xs = [0.0, 7.0, 14.0][: len(columns)]
+        matrix_x, cell = xs[-1] + 6.0, min(1.0, height / max(c_out, c_in))
+        width = matrix_x + c_in * cell
+        draw.fit(self.ax, width, height)
+        scene.clear()
+        colors = np.array([GROUP_COLORS(i % 10) for i in range(g)])
+        tops = [(height - n) / 2 for n in columns]
+
+        # lines first (under the nodes): each output channel to the input channels of its group
+        o, c = np.nonzero(st["connections"])
+        for group in range(g):
+            pick = o // (c_out // g) == group
+            segments = np.stack([np.stack([np.full(pick.sum(), xs[0] + 0.8), tops[0] + c[pick] + 0.5], -1),
+                                 np.stack([np.full(pick.sum(), xs[1]), tops[1] + o[pick] + 0.5], -1)], axis=1)
+            scene.line(segments, colors[group], 1.0)
+        if st["pointwise"]:  # the 1×1 stage connects everything to everything
+            a, b = np.meshgrid(np.arange(c_out), np.arange(final), indexing="ij")
+            segments = np.stack([np.stack([np.full(a.size, xs[1] + 0.8), tops[1] + a.ravel() + 0.5], -1),
+                                 np.stack([np.full(a.size, xs[2]), tops[2] + b.ravel() + 0.5], -1)], axis=1)
+            scene.line(segments, "0.55", 0.6)
+
+        # the channels as nodes, coloured by group
+        for x, top, n, per in ((xs[0], tops[0], c_in, c_in // g), (xs[1], tops[1], c_out, c_out // g)):
+            scene.fill(nodes(x, top, n), colors[np.arange(n) // per], draw.EDGE_COLOR, 0.6)
+        if st["pointwise"]:
+            scene.fill(nodes(xs[2], tops[2], final), "0.85", draw.EDGE_COLOR, 0.6)
+
+        # the connection matrix: rows are output channels, columns input channels
+        my = (height - c_out * cell) / 2
+        rgba = np.where(st["connections"][..., None] > 0, colors[np.arange(c_out) // (c_out // g)][:, None, :],
+                        draw.EMPTY_COLOR)
+        rgba[..., 3] = 1.0
+        scene.fill(draw.squares(c_out, c_in) * cell + (matrix_x, my), rgba.reshape(-1, 4), draw.EDGE_COLOR, 0.5)
+
+        kind = "depthwise" if st["depthwise"] else "standard" if g == 1 else f"{g} groups"
+        n = st["input_size"]
+        titles = [(f"{c_in} input channels", f"of {n}×{n} pixels"),
+                  (f"{c_out} output channels", f"{kind}, {st['kernel_size']}×{st['kernel_size']}"),
+                  ("connections (out × in)", f"{int(st['connections'].sum())} of {c_out * c_in} used")]
+        centres = [xs[0] + 0.4, xs[1] + 0.4, matrix_x + c_in * cell / 2]
+        if st["pointwise"]:
+            titles.insert(2, (f"{final} channels", "1×1 pointwise"))
+            centres.insert(2, xs[2] + 0.4)
+        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
+                   size=10, title=True)
+        scene.commit()
+
+    def describe(self):
+        st = self.state
+        c_in, c_out, g, k, n = (st[key] for key in ("in_channels", "out_channels", "groups", "kernel_size",
+                                                     "input_size"))
+        lines = [f"weight shape (out, in/groups, k, k) = <b>{st['weight_shape']}</b>; each group: "
+                 f"{c_in // g} input → {c_out // g} output channels"]
+        grouped = conv_params(c_in, c_out, k, groups=g, bias=False)
+        lines.append(f"grouped {k}×{k}: params {c_out}·{c_in // g}·{k}·{k} = {grouped:,}; MACs ×{n}·{n} = "
+                     f"{conv_macs(c_in, c_out, k, n, groups=g):,} (a standard conv {c_in}→{c_out}: ÷{g})")
+        if st["depthwise"]:
+            lines.append(f"depthwise: one {k}×{k} kernel per input channel"
+                         + (f", depth multiplier {st['multiplier']}" if st["multiplier"] > 1 else ""))
+        if st["pointwise"]:
+            final = st["final_channels"]
+            lines.append(f"+ 1×1 pointwise {c_out}→{final}: params {conv_params(c_out, final, 1, bias=False):,}; "
+                         f"total {st['params']:,} params, {st['macs']:,} MACs")
+        lines.append(f"standard {k}×{k} conv {c_in}→{st['final_channels']}: {st['standard_params']:,} params, "
+                     f"{st['standard_macs']:,} MACs → this is <b>{st['ratio']:.4f}</b>× of it")
+        if st["pointwise"] and st["depthwise"] and st["multiplier"] == 1:
+            lines.append(f"1/C_out + 1/k² = 1/{st['final_channels']} + 1/{k * k} = "
+                         f"{1 / st['final_channels'] + 1 / k ** 2:.4f}")
+        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
