@@ -67,7 +67,7 @@ class GroupConvExplorer(Explorer):
             "out_channels": slider("out_channels", s["out_channels"], 1, m),
             "groups": groups,
             "kernel_size": slider("kernel size", s["kernel_size"], 1, self.MAX_KERNEL),
-            "input_size": slider("map size (H = W)", s["input_size"], 1, self.MAX_SIZE),
+            "input_size": slider("map side", s["input_size"], 1, self.MAX_SIZE),
             "pointwise": widgets.Checkbox(value=s["pointwise"], description="+ 1×1 pointwise stage",
                                           layout=widgets.Layout(width="310px")),
             "pointwise_out": slider("pointwise out", s["pointwise_out"], 1, m),
