@@ -6,7 +6,8 @@ both in PyTorch.
 
 Layers are (kernel_size, stride, padding, dilation) tuples (ints or (h, w) pairs) or torch
 modules: Conv2d, MaxPool2d, AvgPool2d, layers that act pixel by pixel (ReLU, BatchNorm2d,
-…), and containers such as Sequential and ModuleList, followed in order.
+…), containers such as Sequential and ModuleList, followed in order, and residual blocks
+that name their `main_path` (the receptive field follows the main path, not the shortcut).
 """
 
 import copy
@@ -39,6 +40,8 @@ def layer_geometry(layer):
     name = type(layer).__name__
     if name in ("Sequential", "ModuleList"):
         return [g for child in layer for g in layer_geometry(child)]
+    if hasattr(layer, "main_path"):  # a residual block: follow its main path, not the shortcut
+        return [g for child in layer.main_path for g in layer_geometry(child)]
     if name in PIXELWISE:
         return []
     if name in ("Conv2d", "MaxPool2d", "AvgPool2d"):
@@ -51,7 +54,7 @@ def layer_geometry(layer):
         return [(k, s, as_pair(padding, "padding"), d)]
     raise ValueError(f"receptive_field cannot handle a {name} layer; allowed are (kernel_size, stride, padding, "
                      f"dilation) tuples, Conv2d, MaxPool2d, AvgPool2d, pixel-wise layers ({', '.join(PIXELWISE[:4])}, "
-                     f"…) and Sequential/ModuleList containers")
+                     f"…), Sequential/ModuleList containers and blocks with a `main_path`")
 
 
 def _tuple_geometry(layer):

@@ -130,3 +130,20 @@ def test_gradient_map_defaults_to_the_centre_unit():
     assert np.array_equal(np.argwhere(grad > 0).min(0), [3, 3]) and grad.max() == 2  # one path per channel
     with torch.no_grad():
         assert net(torch.ones(1, 2, 9, 9)).shape == (1, 1, 7, 7)
+
+
+def test_a_residual_block_is_followed_along_its_main_path():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2 = nn.Conv2d(4, 4, 3, padding=1), nn.Conv2d(4, 4, 3, stride=2, padding=1)
+            self.shortcut = nn.Conv2d(4, 4, 1, stride=2)
+
+        @property
+        def main_path(self):
+            return [self.conv1, nn.ReLU(), self.conv2]
+
+        def forward(self, x):
+            return self.conv2(torch.relu(self.conv1(x))) + self.shortcut(x)
+
+    assert receptive_field(nn.Sequential(Block(), Block())) == receptive_field([(3, 1, 1, 1), (3, 2, 1, 1)] * 2)
