@@ -32,6 +32,7 @@ def explorer_cases():
         ("FCEquivalenceExplorer", lambda: explorers.FCEquivalenceExplorer(channels=8, input_size=46)),
         ("DilationExplorer", lambda: explorers.DilationExplorer(input_size=9, padding=2, dilations=(1, 2, 4))),
         ("GroupConvExplorer", lambda: explorers.GroupConvExplorer(in_channels=8, out_channels=8, groups=2)),
+        ("StackedKernelExplorer", lambda: explorers.StackedKernelExplorer(layers=3)),
     ]
 
 

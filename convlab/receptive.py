@@ -18,7 +18,7 @@ import numpy as np
 from convlab.checks import padding_arg, positive_pair
 from convlab.checks import pair as as_pair
 
-__all__ = ["RF", "receptive_field", "layer_geometry", "coverage", "gradient_map"]
+__all__ = ["RF", "receptive_field", "layer_geometry", "coverage", "gradient_map", "effective_receptive_field", "spread"]
 
 RF = namedtuple("RF", "size jump start")
 RF.__doc__ = """Receptive field after a layer: `size` (input pixels one unit sees, per axis), `jump`
@@ -130,16 +130,44 @@ def coverage(layers):
     return counts
 
 
-def gradient_map(module, input_size, unit=None, channels=1):
+def gradient_map(module, input_size, unit=None, channels=1, inputs=None):
     """|∂ output unit / ∂ input|, summed over channels: which input pixels influence one
-    output unit of a torch module (a batch of one (channels, *input_size) input of ones).
-    `unit` is the (row, col) of the output unit in its first channel (default: the centre).
-    Returns (map as a NumPy array, the unit used)."""
+    output unit of a torch module. The input is a batch of one (channels, *input_size)
+    tensor of ones, or `inputs` (a tensor of that shape, e.g. random numbers: with ReLUs
+    the gradient depends on the input). `unit` is the (row, col) of the output unit in its
+    first channel (default: the centre). Returns (map as a NumPy array, the unit used)."""
     import torch
 
     h, w = as_pair(input_size, "input_size")
-    x = torch.ones(1, channels, h, w, dtype=torch.float64, requires_grad=True)
+    x = torch.ones(1, channels, h, w, dtype=torch.float64) if inputs is None else inputs.to(torch.float64)
+    x.requires_grad_(True)
     out = copy.deepcopy(module).double()(x)  # a float64 copy: the caller's module stays as it is
     unit = (out.shape[2] // 2, out.shape[3] // 2) if unit is None else tuple(unit)
     out[0, 0, unit[0], unit[1]].backward()
     return x.grad[0].abs().sum(dim=0).numpy(), unit
+
+
+def effective_receptive_field(make_network, input_size, seeds=range(8), channels=1):
+    """The effective receptive field: the gradient map of the centre output unit for
+    random weights and random inputs, averaged over networks `make_network()` built after
+    `torch.manual_seed(seed)` for each seed, normalised to sum to 1. Where the theoretical
+    field says which pixels *can* matter, this says how much they do."""
+    import torch
+
+    total = 0.0
+    for seed in seeds:
+        torch.manual_seed(seed)
+        network, x = make_network(), torch.randn(1, channels, *as_pair(input_size, "input_size"))
+        total = total + gradient_map(network, input_size, channels=channels, inputs=x)[0]
+    return total / total.sum()
+
+
+def spread(weights):
+    """The standard deviation, in pixels, of a 2-D map of weights (such as an effective
+    receptive field) along its rows: a width that does not depend on where it is cut off.
+    A field of s pixels with equal weights has a spread of s / √12."""
+    weights = np.asarray(weights, dtype=float)
+    along = weights.sum(axis=1) / weights.sum()
+    rows = np.arange(len(along))
+    mean = (rows * along).sum()
+    return float(np.sqrt(((rows - mean) ** 2 * along).sum()))

@@ -8,6 +8,7 @@ from convlab.explorers.fully_connected import FCEquivalenceExplorer
 from convlab.explorers.groups import GroupConvExplorer
 from convlab.explorers.pointwise import PointwiseExplorer
 from convlab.explorers.sliding import SlidingKernelExplorer
+from convlab.explorers.stacking import StackedKernelExplorer
 
 __all__ = ["Explorer", "SlidingKernelExplorer", "PointwiseExplorer", "FCEquivalenceExplorer", "DilationExplorer",
-           "GroupConvExplorer"]
+           "GroupConvExplorer", "StackedKernelExplorer"]
