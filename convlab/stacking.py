@@ -64,21 +64,32 @@ def _full_conv_matrix(kernel, k):
     return m.reshape(-1, k * k)
 
 
-def closest_cascade(target, k=3, restarts=8, iterations=200, seed=0):
+def closest_cascade(target, k=3, restarts=8, iterations=100, seed=0):
     """Two k×k kernels whose cascade is as close as possible to the (2k − 1)×(2k − 1)
-    `target`, by alternating least squares (fix one kernel: the other is a linear least
-    squares problem) from several random starts. Returns (first, second, relative error
-    ‖compose(first, second) − target‖ / ‖target‖)."""
+    `target`: least squares over the 2k² numbers of the pair, by Levenberg–Marquardt steps
+    (the cascade is linear in each kernel when the other is fixed, so the Jacobian is the
+    two matrices of `_full_conv_matrix`) from several random starts. Returns (first,
+    second, relative error ‖compose(first, second) − target‖ / ‖target‖)."""
     target = np.asarray(target, dtype=float)
     if target.shape != (2 * k - 1, 2 * k - 1):
         raise ValueError(f"target must be {2 * k - 1}×{2 * k - 1} for two {k}×{k} kernels, got shape {target.shape}")
     rng, flat, best = np.random.default_rng(seed), target.ravel(), None
     for _ in range(restarts):
-        first = rng.standard_normal((k, k))
+        pair, damping = rng.standard_normal(2 * k * k), 1e-3
+        residual = compose(pair[: k * k].reshape(k, k), pair[k * k:].reshape(k, k)).ravel() - flat
         for _ in range(iterations):
-            second = np.linalg.lstsq(_full_conv_matrix(first, k), flat, rcond=None)[0].reshape(k, k)
-            first = np.linalg.lstsq(_full_conv_matrix(second, k), flat, rcond=None)[0].reshape(k, k)  # ⊛ commutes
-        error = np.linalg.norm(compose(first, second) - target) / np.linalg.norm(target)
+            first, second = pair[: k * k].reshape(k, k), pair[k * k:].reshape(k, k)
+            jacobian = np.hstack([_full_conv_matrix(second, k), _full_conv_matrix(first, k)])  # ⊛ commutes
+            step = np.linalg.solve(jacobian.T @ jacobian + damping * np.eye(2 * k * k), -jacobian.T @ residual)
+            candidate = pair + step
+            new = compose(candidate[: k * k].reshape(k, k), candidate[k * k:].reshape(k, k)).ravel() - flat
+            if new @ new < residual @ residual:  # accept, and trust the linear model more
+                pair, residual, damping = candidate, new, max(damping / 3, 1e-9)  # (the scale of a pair is free)
+            else:
+                damping *= 4
+            if residual @ residual < 1e-26 * (flat @ flat):
+                break
+        error = np.linalg.norm(residual) / np.linalg.norm(flat)
         if best is None or error < best[2]:
-            best = (first, second, error)
+            best = (pair[: k * k].reshape(k, k), pair[k * k:].reshape(k, k), error)
     return best
