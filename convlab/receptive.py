@@ -37,14 +37,14 @@ def layer_geometry(layer):
     none), or raise a ValueError naming what cannot be handled."""
     if isinstance(layer, (tuple, list)):
         return [_tuple_geometry(layer)]
-    name = type(layer).__name__
-    if name in ("Sequential", "ModuleList"):
-        return [g for child in layer for g in layer_geometry(child)]
+    name, kinds = type(layer).__name__, {cls.__name__ for cls in type(layer).__mro__}  # subclasses count too
     if hasattr(layer, "main_path"):  # a residual block: follow its main path, not the shortcut
         return [g for child in layer.main_path for g in layer_geometry(child)]
-    if name in PIXELWISE:
+    if kinds & {"Sequential", "ModuleList"}:
+        return [g for child in layer for g in layer_geometry(child)]
+    if kinds & set(PIXELWISE):
         return []
-    if name in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+    if kinds & {"Conv2d", "MaxPool2d", "AvgPool2d"}:
         k = as_pair(layer.kernel_size, "kernel_size")
         s = as_pair(layer.stride if layer.stride is not None else k, "stride")
         d = as_pair(getattr(layer, "dilation", 1), "dilation")

@@ -147,3 +147,13 @@ def test_a_residual_block_is_followed_along_its_main_path():
             return self.conv2(torch.relu(self.conv1(x))) + self.shortcut(x)
 
     assert receptive_field(nn.Sequential(Block(), Block())) == receptive_field([(3, 1, 1, 1), (3, 2, 1, 1)] * 2)
+
+
+def test_subclasses_of_known_layers_are_understood():
+    class Block(nn.Sequential):
+        pass
+
+    class Wide(nn.Conv2d):
+        pass
+
+    assert receptive_field(Block(Wide(1, 1, 5, padding=2), nn.ReLU())) == [RF(5, 1, 0.0)]
