@@ -6,8 +6,8 @@ the notebooks' receptive-field and cost tables; module names follow torchvision'
 import torch
 from torch import nn
 
-__all__ = ["alexnet", "vgg16", "resnet50", "mobilenet_v2", "spatial_layers", "Bottleneck", "InvertedResidual",
-           "PUBLISHED_PARAMETERS", "MODELS"]
+__all__ = ["alexnet", "vgg16", "resnet50", "mobilenet_v2", "spatial_layers", "named_layers", "Bottleneck",
+           "InvertedResidual", "PUBLISHED_PARAMETERS", "MODELS"]
 
 # parameter totals as published with the reference implementations (1000 classes)
 PUBLISHED_PARAMETERS = {"alexnet": 61_100_840, "vgg16": 138_357_544, "resnet50": 25_557_032,
@@ -229,3 +229,24 @@ def spatial_layers(model):
         return list(model.features)
     raise TypeError(f"model must be one of the networks built by convlab.models ({', '.join(MODELS)}), "
                     f"got a {type(model).__name__}")
+
+
+def named_layers(model):
+    """(name, module) of every convolution and pooling on the main path of `model`, in
+    order: the layers `receptive_field(spatial_layers(model))` gives one RF each for."""
+    names = {id(module): name for name, module in model.named_modules()}
+    found = []
+
+    def walk(module):
+        if hasattr(module, "main_path"):
+            for part in module.main_path:
+                walk(part)
+        elif isinstance(module, (nn.Sequential, nn.ModuleList)):
+            for part in module:
+                walk(part)
+        elif isinstance(module, (nn.Conv2d, nn.MaxPool2d, nn.AvgPool2d)):
+            found.append((names[id(module)], module))
+
+    for module in spatial_layers(model):
+        walk(module)
+    return found

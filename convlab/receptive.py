@@ -113,19 +113,23 @@ def _all_square(layers):
 def coverage(layers):
     """How many paths lead from one unit of the last layer back to each input pixel of its
     receptive field: an integer array of the field's size (h, w). Zeros inside are pixels
-    the unit never sees (the gridding effect of stacked dilations). Computed back to front:
-    each layer spreads every count over its kernel taps, `dilation` apart, `stride` apart
-    between neighbouring units. (Equal to the input gradient of one unit of the same stack
-    with all-ones weights and no nonlinearity.)"""
-    counts = np.ones((1, 1), dtype=np.int64)
-    for k, s, _, d in reversed(_geometries(layers)):
-        h, w = counts.shape
-        spread = np.zeros(((h - 1) * s[0] + d[0] * (k[0] - 1) + 1, (w - 1) * s[1] + d[1] * (k[1] - 1) + 1), np.int64)
-        for u in range(k[0]):
-            for v in range(k[1]):
-                rows = slice(u * d[0], u * d[0] + (h - 1) * s[0] + 1, s[0])  # where tap (u, v) of each unit lands
-                cols = slice(v * d[1], v * d[1] + (w - 1) * s[1] + 1, s[1])
-                spread[rows, cols] += counts
+    the unit never sees (the gridding effect of stacked dilations). A path picks one tap
+    in every layer, and taps form a grid, so the count is the product of a count along the
+    rows and one along the columns. (Equal to the input gradient of one unit of the same
+    stack with all-ones weights and no nonlinearity.)"""
+    geometries = _geometries(layers)
+    return np.outer(_paths_along(geometries, 0), _paths_along(geometries, 1))
+
+
+def _paths_along(geometries, axis):
+    """Path counts along one axis, computed back to front: each layer spreads every count
+    over its taps, `dilation` apart, with neighbouring units `stride` apart."""
+    counts = np.ones(1, dtype=np.int64)
+    for k, s, _, d in reversed(geometries):
+        k, s, d, n = k[axis], s[axis], d[axis], len(counts)
+        spread = np.zeros((n - 1) * s + d * (k - 1) + 1, dtype=np.int64)
+        for u in range(k):  # where tap u of each unit lands
+            spread[u * d: u * d + (n - 1) * s + 1: s] += counts
         counts = spread
     return counts
 

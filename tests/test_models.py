@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from convlab.arithmetic import conv_output_size
-from convlab.models import MODELS, PUBLISHED_PARAMETERS, Bottleneck, InvertedResidual, spatial_layers
+from convlab.models import MODELS, PUBLISHED_PARAMETERS, Bottleneck, InvertedResidual, named_layers, spatial_layers
 from convlab.receptive import gradient_map, layer_geometry, receptive_field
 
 
@@ -223,3 +223,12 @@ def test_receptive_field_formula_matches_the_gradient(name, built, one_thread):
         assert len(rows) == field.size ** 2, where  # a full square: no holes inside the field
         checked += 1
     assert checked >= 5
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_named_layers_line_up_with_the_receptive_fields(name):
+    with torch.device("meta"):  # shapes only: nothing to allocate
+        model = MODELS[name]()
+    named = named_layers(model)
+    assert len(named) == len(receptive_field(spatial_layers(model)))
+    assert all(dict(model.named_modules())[n] is module for n, module in named)
