@@ -33,6 +33,7 @@ def explorer_cases():
         ("DilationExplorer", lambda: explorers.DilationExplorer(input_size=9, padding=2, dilations=(1, 2, 4))),
         ("GroupConvExplorer", lambda: explorers.GroupConvExplorer(in_channels=8, out_channels=8, groups=2)),
         ("StackedKernelExplorer", lambda: explorers.StackedKernelExplorer(layers=3)),
+        ("ReceptiveFieldExplorer", lambda: explorers.ReceptiveFieldExplorer(network="ResNet-50")),
     ]
 
 

@@ -6,9 +6,10 @@ from convlab.explorers.base import Explorer
 from convlab.explorers.dilation import DilationExplorer
 from convlab.explorers.fully_connected import FCEquivalenceExplorer
 from convlab.explorers.groups import GroupConvExplorer
+from convlab.explorers.networks import ReceptiveFieldExplorer
 from convlab.explorers.pointwise import PointwiseExplorer
 from convlab.explorers.sliding import SlidingKernelExplorer
 from convlab.explorers.stacking import StackedKernelExplorer
 
 __all__ = ["Explorer", "SlidingKernelExplorer", "PointwiseExplorer", "FCEquivalenceExplorer", "DilationExplorer",
-           "GroupConvExplorer", "StackedKernelExplorer"]
+           "GroupConvExplorer", "StackedKernelExplorer", "ReceptiveFieldExplorer"]

@@ -41,11 +41,11 @@ def set_options(selection, options):
 
 
 def choices(control):
-    """Every value a control offers now: a slider's range (or options), a checkbox's two
-    states, or just the current value when the control is disabled."""
+    """Every value a control offers now: a slider's range, a selection's options, a
+    checkbox's two states, or just the current value when the control is disabled."""
     if control.disabled:
         return [control.value]
-    if isinstance(control, widgets.SelectionSlider):
+    if isinstance(control, (widgets.SelectionSlider, widgets.Dropdown)):
         return list(control.options)
     if isinstance(control, widgets.Checkbox):
         return [False, True]

@@ -1,0 +1,160 @@
+"""The receptive-field explorer for real networks (notebook 07): pick AlexNet, VGG-16,
+ResNet-50 or MobileNetV2, a layer and a unit; see the unit's receptive field on the sample
+picture at 224×224, and how the weight of that field is spread (the effective field)."""
+
+from functools import cache, lru_cache
+
+import ipywidgets as widgets
+import numpy as np
+from matplotlib import colormaps
+
+from convlab import draw
+from convlab.arithmetic import conv_output_size
+from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.images import grace_hopper
+from convlab.receptive import coverage, layer_geometry, receptive_field, spread
+
+__all__ = ["ReceptiveFieldExplorer"]
+
+SIZE = 224
+NETWORKS = {"AlexNet": "alexnet", "VGG-16": "vgg16", "ResNet-50": "resnet50", "MobileNetV2": "mobilenet_v2"}
+
+
+@cache
+def network_layers(network):
+    """For one network: (name, (k, s, p, d), output side at 224, RF) of every convolution
+    and pooling on its main path, in order. The model is built on PyTorch's meta device:
+    shapes only, no weights to allocate."""
+    import torch
+
+    from convlab import models
+
+    with torch.device("meta"):
+        model = models.MODELS[NETWORKS[network]]()
+    named = models.named_layers(model)
+    fields = receptive_field([module for _, module in named])
+    layers, side = [], SIZE
+    for (name, module), field in zip(named, fields, strict=True):
+        (k, _), (s, _), (p, _), (d, _) = layer_geometry(module)[0]
+        side = conv_output_size(side, k, stride=s, padding=p, dilation=d)
+        layers.append((name, (k, s, p, d), side, field))
+    return layers
+
+
+@lru_cache(maxsize=256)
+def paths(network, index):
+    """Equal-weight path counts from one unit of layer `index` back to the input (main path)."""
+    return coverage([(k, s, p, d) for _, (k, s, p, d), _, _ in network_layers(network)[: index + 1]])
+
+
+class ReceptiveFieldExplorer(Explorer):
+    """Starting values: `network` ("AlexNet", "VGG-16", "ResNet-50" or "MobileNetV2"),
+    `layer` (index among its convolutions and poolings, default the last), and the unit
+    (`row`, `col`; default the centre of that layer's output map)."""
+
+    figsize = (10.0, 4.6)
+
+    def __init__(self, network="AlexNet", layer=None, row=None, col=None):
+        if network not in NETWORKS:
+            raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
+        layers = network_layers(network)
+        layer = len(layers) - 1 if layer is None else bounded(layer, "layer", 0, len(layers) - 1)
+        side = layers[layer][2]
+        self._start = dict(network=network, layer=layer,
+                           row=side // 2 if row is None else bounded(row, "row", 0, side - 1),
+                           col=side // 2 if col is None else bounded(col, "col", 0, side - 1))
+        self._picture = grace_hopper(SIZE).transpose(1, 2, 0)
+        super().__init__()
+
+    def make_controls(self):
+        s = self._start
+        return {
+            "network": widgets.Dropdown(options=list(NETWORKS), value=s["network"], description="network",
+                                        style={"description_width": "110px"}, layout=widgets.Layout(width="310px")),
+            "layer": slider("layer", s["layer"], 0, len(network_layers(s["network"])) - 1),
+            "row": slider("unit row", s["row"], 0, SIZE),
+            "col": slider("unit column", s["col"], 0, SIZE),
+        }
+
+    def constrain(self):
+        c, v = self.controls, self.values()
+        layers = network_layers(v["network"])
+        set_range(c["layer"], 0, len(layers) - 1)
+        _, _, side, field = layers[c["layer"].value]
+        set_range(c["row"], 0, side - 1)
+        set_range(c["col"], 0, side - 1)
+        before = self.state
+        if before and (before["network"], before["layer"]) != (v["network"], c["layer"].value):
+            # another layer: pick its unit centred nearest to where the last one was, so the box stays put
+            for name, centre in zip(("row", "col"), before["centre"], strict=True):
+                c[name].value = int(np.clip(round((centre - field.start) / field.jump), 0, side - 1))
+
+    def compute(self):
+        v = self.values()
+        layers = network_layers(v["network"])
+        name, (k, s, p, d), side, field = layers[v["layer"]]
+        centre = (field.start + v["row"] * field.jump, field.start + v["col"] * field.jump)
+        half = (field.size - 1) / 2
+        box = (centre[0] - half, centre[1] - half)  # top-left input pixel of the field (may be < 0)
+        inside = [max(0.0, min(SIZE, b + field.size) - max(0.0, b)) for b in box]
+        counts = paths(v["network"], v["layer"])
+        return dict(
+            network=v["network"], layer=v["layer"], layers=len(layers), name=name, geometry=(k, s, p, d), side=side,
+            unit=(v["row"], v["col"]), field=field, centre=centre, box=box,
+            inside=inside[0] * inside[1] / field.size ** 2, paths=counts, spread=spread(counts),
+            uniform_spread=float(np.sqrt((field.size ** 2 - 1) / 12)),
+        )
+
+    # -- picture --------------------------------------------------------------------------
+    def build(self):
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.86))
+        self.ax.set_axis_off()
+        self.scene = draw.Scene(self.ax)
+
+    def draw(self):
+        st, scene = self.state, self.scene
+        size, (top, left) = st["field"].size, st["box"]
+        # both panels show the same square of input pixels: the picture and the whole field
+        low = min(0.0, top, left) - 4
+        high = max(float(SIZE), top + size, left + size) + 4
+        span, gap = high - low, 0.08 * (high - low)
+        draw.fit(self.ax, 2 * span + gap, span)
+        scene.clear()
+        for x0 in (0.0, span + gap):
+            origin = (x0 - low, -low)  # where input pixel (0, 0) sits in this panel
+            weights = st["paths"] / st["paths"].max()
+            if x0 == 0.0:
+                scene.picture(self._picture, *origin)
+                heat = colormaps["magma"](weights)
+                heat[..., 3] = 0.6 * weights  # see-through where few paths lead
+            else:
+                heat = colormaps["magma"](weights)
+                scene.box(origin[0], origin[1], SIZE, SIZE, "0.3", 1.0)  # the picture's border
+            scene.picture(heat, origin[0] + left, origin[1] + top)
+            scene.box(origin[0] + left, origin[1] + top, size, size, draw.WINDOW_COLOR, 1.5)
+            cy, cx = origin[1] + st["centre"][0] + 0.5, origin[0] + st["centre"][1] + 0.5
+            arm = 0.03 * span
+            scene.line(np.array([[(cx - arm, cy), (cx + arm, cy)], [(cx, cy - arm), (cx, cy + arm)]]), "cyan", 1.5)
+        k, s, p, d = st["geometry"]
+        titles = [(f"{st['network']} · {st['name']} ({k}×{k}, stride {s})",
+                   f"unit {st['unit']} of {st['side']}×{st['side']}: field {size}×{size} on the 224×224 picture"),
+                  ("paths from each pixel to the unit", "equal weights, main path: the effective field's shape")]
+        centres = [span / 2, span + gap + span / 2]
+        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.96, 0.91)],
+                   size=10, title=True)
+        scene.commit()
+
+    def describe(self):
+        st = self.state
+        f, (r, c), (top, left) = st["field"], st["unit"], st["box"]
+        lines = [
+            f"layer {st['layer'] + 1} of {st['layers']} convolutions and poolings on the main path: "
+            f"<b>{st['name']}</b>, output {st['side']}×{st['side']} for a {SIZE}×{SIZE} input",
+            f"receptive field <b>{f.size}×{f.size}</b> · jump (effective stride) <b>{f.jump}</b> · start {f.start:g}",
+            f"unit ({r}, {c}) is centred on pixel ({st['centre'][0]:g}, {st['centre'][1]:g}) = start + index·jump; "
+            f"its field covers rows {top:g}…{top + f.size - 1:g}, columns {left:g}…{left + f.size - 1:g} "
+            f"({st['inside']:.0%} of it on the picture, the rest on padding)",
+            f"spread of the path counts {st['spread']:.1f} px against {st['uniform_spread']:.1f} px for a uniform "
+            f"field of that size: the weight sits in the middle",
+        ]
+        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
