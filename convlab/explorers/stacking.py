@@ -168,8 +168,8 @@ class StackedKernelExplorer(Explorer):
                          + ("(equal to the linear kernel here: every unit was active)" if same else
                             "(it differs from the linear kernel, and changes with the input sample)"))
         else:
-            lines.append("without a nonlinearity the stack is one linear map: the kernel on the right "
-                         "(W₁ ⊛ W₂ ⊛ …), checked against the gradient of the stack")
+            lines.append("without a nonlinearity the stack is one linear map: one convolution with the kernel on "
+                         "the right, W₁ ⊛ W₂ ⊛ … (full 2-D convolutions of the layer kernels)")
         holes = int((st["linear_kernel"] == 0).sum()) if any(d > 1 for d in st["dilations"]) else 0
         if holes:
             lines.append(f"{holes} pixels of the field get no weight at all (gaps left by the dilations)")
