@@ -64,3 +64,45 @@ def test_readme_commands_are_what_make_and_ci_run():
     assert re.search(r"^lab: ", makefile, flags=re.M) and re.search(r"^test: ", makefile, flags=re.M)
     ci = (ROOT / ".ci" / "run").read_text()
     assert [line for line in ci.splitlines() if line and not line.startswith("#")][-1] == "make test"
+
+
+# import name → distribution name, where they differ
+DISTRIBUTIONS = {"PIL": "pillow", "IPython": "ipython"}
+
+
+def imported_modules(paths):
+    """Top-level modules imported by Python files and notebook code cells under `paths`."""
+    import ast
+    import sys
+
+    import nbformat
+
+    sources = []
+    for path in paths:
+        for file in sorted((ROOT / path).rglob("*")):
+            if file.suffix == ".py":
+                sources.append(file.read_text())
+            elif file.suffix == ".ipynb" and ".ipynb_checkpoints" not in file.parts:
+                sources += [c.source for c in nbformat.read(file, as_version=4).cells if c.cell_type == "code"]
+    names = set()
+    for source in sources:
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names.add(node.module.split(".")[0])
+    return {n for n in names if n not in sys.stdlib_module_names and n not in ("convlab", "tests")}
+
+
+def test_every_imported_package_is_pinned_in_both_files():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {re.split("==", r)[0].lower() for r in project["dependencies"]}
+    testing = runtime | {re.split("==", r)[0].lower() for r in project["optional-dependencies"]["test"]}
+    conda = set(conda_pins())
+    for paths, allowed in ((["convlab", "notebooks", "tools"], runtime), (["tests"], testing)):
+        for module in imported_modules(paths):
+            name = DISTRIBUTIONS.get(module, module).lower()
+            assert name in allowed, f"{module} is imported under {paths} but not pinned in pyproject.toml"
+            assert CONDA_NAMES.get(name, name) in conda, f"{module} is imported but not listed in environment.yml"
+    assert {"torch", "numpy", "ipywidgets", "pillow", "ipython"} <= {DISTRIBUTIONS.get(m, m).lower()
+                                                                    for m in imported_modules(["convlab"])}

@@ -4,6 +4,7 @@ synchronous update into one kept figure), slider helpers, and the offline animat
 import base64
 import contextlib
 import copy
+import html
 import io
 import itertools
 import re
@@ -98,13 +99,20 @@ class Explorer:
                                    layout=widgets.Layout(max_width="100%", height="auto"))  # never scaled up
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
         FigureCanvasAgg(self.fig)
+        self.notice = ""  # a message about the reader's last picture, shown above the readout
         self.controls = self.make_controls()
         self.build()
         self._busy = False
         self.update()
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([self.layout_controls(), self.image, self.readout, self.errors])
+        parts = [self.layout_controls(), self.image, self.readout, self.errors]
+        if self.accepts_picture:
+            self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Your picture…",
+                                             layout=widgets.Layout(width="200px"))
+            self.upload.observe(self._on_upload, names="value")
+            parts.insert(1, self.upload)
+        self.widget = widgets.VBox(parts)
 
     # -- to implement -------------------------------------------------------------------
     def make_controls(self):
@@ -124,6 +132,13 @@ class Explorer:
 
     def describe(self):
         return ""
+
+    accepts_picture = False  # True: the explorer shows a picture, and `set_picture` can replace it
+
+    def set_picture(self, source):
+        """Replace the explorer's picture by `source` (a path or a file's bytes), or raise a
+        ValueError saying why it cannot be used."""
+        raise NotImplementedError
 
     # -- shared machinery ---------------------------------------------------------------
     def layout_controls(self):
@@ -146,13 +161,38 @@ class Explorer:
                 self.state = self.compute()
                 self.draw()
                 self.image.value = self.png()
-                self.readout.value = self.describe()
+                self.readout.value = self.readout_html()
         except Exception:
             # a slider callback runs in the kernel, where a traceback would go unseen: show it
             self.errors.append_stderr(traceback.format_exc())
             raise
         finally:
             self._busy = False
+
+    def readout_html(self):
+        """The readout, under the notice about the reader's picture if there is one."""
+        colour = "#b00020" if self.notice.startswith("Could not") else "#1b5e20"
+        notice = f"<div style='color:{colour};font-family:monospace'>{html.escape(self.notice)}</div>" \
+            if self.notice else ""
+        return notice + self.describe()
+
+    def use_picture(self, source, name=None):
+        """Show `source` (a path or the bytes of a file) instead of the current picture.
+        A file that cannot be used leaves the view as it is and says why in the readout,
+        never as a traceback. Returns whether the picture was taken."""
+        try:
+            self.set_picture(source)
+        except ValueError as error:
+            self.notice = f"Could not use {name or 'that file'}: {error}. The picture shown is unchanged."
+            self.readout.value = self.readout_html()
+            return False
+        self.notice = f"Showing {name}." if name else ""
+        self.update()
+        return True
+
+    def _on_upload(self, change):
+        for file in change["new"]:
+            self.use_picture(file["content"], file["name"])
 
     def png(self):
         """The current picture as PNG bytes."""

@@ -4,14 +4,12 @@ network by reshaping its FC weights. On a larger picture the convolutional versi
 a map of scores; pick an entry and compare it with the classifier run on the matching crop.
 """
 
-from functools import lru_cache
-
 import numpy as np
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_params
 from convlab.explorers.base import Explorer, bounded, set_range, slider
-from convlab.images import grace_hopper
+from convlab.images import grace_hopper, load, resize, to_gray
 
 __all__ = ["FCEquivalenceExplorer", "TinyClassifier"]
 
@@ -61,25 +59,21 @@ class TinyClassifier:
         return reference.conv2d(x, self.fc2.reshape(CLASSES, HIDDEN, 1, 1), self.bias2)
 
 
-@lru_cache(maxsize=32)
-def _computed(channels, size, seed):
-    """Model, picture and score map for one setting (cached: moving the position is free)."""
-    model = TinyClassifier(channels, seed)
-    picture = grace_hopper(size, gray=True)
-    return model, picture, model.score_map(picture)
-
-
 class FCEquivalenceExplorer(Explorer):
     """A fully connected head is a convolution: slide it, and every entry of the score map is
     the classifier applied to one crop. Starting values: `channels` (of the feature map,
-    2–16), `input_size` (34 + 4·m, up to 70), the entry (`row`, `col`) and `score_class`."""
+    2–16), `input_size` (34 + 4·m, up to 70), the entry (`row`, `col`) and `score_class`;
+    `path` (or the upload button) shows the reader's own picture instead of the portrait."""
 
-    def __init__(self, channels=8, input_size=46, row=0, col=0, score_class=0, seed=0):
+    accepts_picture = True
+
+    def __init__(self, channels=8, input_size=46, row=0, col=0, score_class=0, path=None, seed=0):
         if (input_size - CROP) % STRIDE:
             raise ValueError(f"input_size must be {CROP} + {STRIDE}·m (the classifier's input plus whole strides), "
                              f"got {input_size}")
         side = (bounded(input_size, "input_size", CROP, CROP + 9 * STRIDE) - CROP) // STRIDE + 1
-        self._seed = seed
+        self._seed, self._cache = seed, {}
+        self._source = None if path is None else load(path, 256)  # None: the sample portrait
         self._start = dict(channels=bounded(channels, "channels", 2, 16), input_size=input_size,
                            row=bounded(row, "row", 0, side - 1), col=bounded(col, "col", 0, side - 1),
                            score_class=bounded(score_class, "score_class", 0, CLASSES - 1))
@@ -102,9 +96,22 @@ class FCEquivalenceExplorer(Explorer):
         set_range(self.controls["row"], 0, side - 1)
         set_range(self.controls["col"], 0, side - 1)
 
+    def set_picture(self, source):
+        self._source = load(source, 256)
+        self._cache.clear()
+
+    def computed(self, channels, size):
+        """Model, picture and score map for one setting (cached: moving the entry is free)."""
+        if (channels, size) not in self._cache:
+            model = TinyClassifier(channels, self._seed)
+            picture = grace_hopper(size, gray=True) if self._source is None else to_gray(
+                np.clip(resize(self._source, size), 0.0, 1.0))
+            self._cache[channels, size] = model, picture, model.score_map(picture)
+        return self._cache[channels, size]
+
     def compute(self):
         v = self.values()
-        model, picture, scores = _computed(v["channels"], v["input_size"], self._seed)
+        model, picture, scores = self.computed(v["channels"], v["input_size"])
         i, j, k = v["row"], v["col"], v["score_class"]
         top, left = i * STRIDE, j * STRIDE
         crop = picture[top: top + CROP, left: left + CROP]

@@ -11,7 +11,7 @@ from matplotlib import colormaps
 from convlab import draw
 from convlab.arithmetic import conv_output_size
 from convlab.explorers.base import Explorer, bounded, set_range, slider
-from convlab.images import grace_hopper
+from convlab.images import grace_hopper, load
 from convlab.receptive import coverage, layer_geometry, receptive_field, spread
 
 __all__ = ["ReceptiveFieldExplorer"]
@@ -50,11 +50,14 @@ def paths(network, index):
 class ReceptiveFieldExplorer(Explorer):
     """Starting values: `network` ("AlexNet", "VGG-16", "ResNet-50" or "MobileNetV2"),
     `layer` (index among its convolutions and poolings, default the last), and the unit
-    (`row`, `col`; default the centre of that layer's output map)."""
+    (`row`, `col`; default the centre of that layer's output map); `path` (or the upload
+    button) shows the reader's own picture instead of the portrait."""
 
     figsize = (10.0, 4.6)
 
-    def __init__(self, network="AlexNet", layer=None, row=None, col=None):
+    accepts_picture = True
+
+    def __init__(self, network="AlexNet", layer=None, row=None, col=None, path=None):
         if network not in NETWORKS:
             raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
         layers = network_layers(network)
@@ -63,8 +66,11 @@ class ReceptiveFieldExplorer(Explorer):
         self._start = dict(network=network, layer=layer,
                            row=side // 2 if row is None else bounded(row, "row", 0, side - 1),
                            col=side // 2 if col is None else bounded(col, "col", 0, side - 1))
-        self._picture = grace_hopper(SIZE).transpose(1, 2, 0)
+        self._picture = grace_hopper(SIZE).transpose(1, 2, 0) if path is None else load(path, SIZE)
         super().__init__()
+
+    def set_picture(self, source):
+        self._picture = load(source, SIZE)
 
     def make_controls(self):
         s = self._start
