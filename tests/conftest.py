@@ -1,9 +1,11 @@
-"""Shared test set-up: hypothesis profiles (fewer examples under CI=true) and a
-non-interactive matplotlib backend."""
+"""Shared test set-up: hypothesis profiles (fewer examples under CI=true), a
+non-interactive matplotlib backend, and one headless Chromium for the browser tests."""
 
 import os
+from pathlib import Path
 
 import matplotlib
+import pytest
 from hypothesis import HealthCheck, settings
 
 matplotlib.use("Agg")
@@ -11,3 +13,36 @@ matplotlib.use("Agg")
 settings.register_profile("default", max_examples=150, deadline=None)
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+
+CHROMIUM = "/usr/bin/chromium"  # from Debian: `playwright install` cannot download browsers here
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium driven by Playwright, shared by every browser test."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"no Chromium at {CHROMIUM}: install it with `apt-get install -y chromium` (`make browser` does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def console():
+    """Error lines from the browser console and uncaught page errors; attach with console.watch(page)."""
+    return ConsoleErrors()
+
+
+class ConsoleErrors(list):
+    def watch(self, page):
+        page.on("console", lambda m: self.append(f"console.error: {m.text} {m.location.get('url') or ''}".strip())
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.append(f"page error: {e}"))
+        return page

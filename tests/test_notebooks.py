@@ -1,6 +1,7 @@
 """The committed notebooks are what a reader without a kernel needs: executed top to bottom
 in one fresh kernel, with their figures, with no errors, no machine paths and an
-up-to-date navigation line. (Their outputs are re-checked by `pytest --nbval-lax`.)"""
+up-to-date navigation line; the index links every lesson and gathers every lesson's
+glossary. (Their outputs are re-checked by `pytest --nbval-lax`.)"""
 
 import base64
 import re
@@ -13,6 +14,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+INDEX = ROOT / "notebooks" / "00_index.ipynb"
+LESSONS = [p for p in NOTEBOOKS if p != INDEX]
 MACHINE_PATHS = re.compile(r"/(tmp|root|home|work|usr|opt)/|site-packages|\\\\Users\\\\|[A-Z]:\\\\")
 
 
@@ -21,7 +24,7 @@ def code_cells(path):
 
 
 def test_the_notebooks_exist():
-    assert [p.name for p in NOTEBOOKS][:1] == ["01_sliding_kernel.ipynb"]
+    assert [p.name for p in NOTEBOOKS][:2] == ["00_index.ipynb", "01_sliding_kernel.ipynb"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -53,7 +56,7 @@ def test_no_errors_and_no_machine_paths(path):
     assert not found, found.group(0)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_follows_the_template(path):
     cells = nbformat.read(path, as_version=4).cells
     first_code = code_cells(path)[0].source
@@ -65,7 +68,7 @@ def test_follows_the_template(path):
     assert re.search(r"^#+ .*Exercise", sources, flags=re.M)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_every_widget_output_has_a_static_picture(path):
     """GitHub and nbviewer cannot run widgets: each explorer output carries a PNG too."""
     widget_outputs = [o for c in code_cells(path) for o in c.outputs
@@ -80,3 +83,43 @@ def test_navigation_lines_are_up_to_date():
     result = subprocess.run([sys.executable, str(ROOT / "tools" / "notebooks.py"), "check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def markdown(path):
+    return "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown")
+
+
+def glossary(path):
+    """(English, 中文) rows of the lesson's key-terms table, at the top of the notebook."""
+    top = nbformat.read(path, as_version=4).cells[1].source
+    rows = {m.groups() for m in re.finditer(r"^\| (.+?) \| (.+?) \|$", top, flags=re.M)}
+    return rows - {("English", "中文"), ("---", "---")}
+
+
+def test_the_index_links_every_lesson_and_holds_every_glossary_term():
+    text = markdown(INDEX)
+    linked = set(re.findall(r"\]\((\d\d_\w+\.ipynb)\)", text))
+    assert linked == {p.name for p in LESSONS}
+    index_terms = {m.groups()[:2] for m in re.finditer(r"^\| (.+?) \| (.+?) \| .+ \|$", text, flags=re.M)}
+    for lesson in LESSONS:
+        assert glossary(lesson), f"{lesson.name} has no key-terms table"
+        missing = glossary(lesson) - index_terms
+        assert not missing, f"terms of {lesson.name} missing from the index's glossary: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_the_index_names_each_lesson_by_its_title(path):
+    title = re.search(r"^# (.+)$", nbformat.read(path, as_version=4).cells[1].source, flags=re.M).group(1)
+    assert f"[{path.name[:2]} {title}]({path.name})" in markdown(INDEX)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_latex_that_needs_mathjax(path):
+    """Voila and the static site must not need MathJax from a CDN: formulas are written in Unicode."""
+    assert not re.search(r"\$\$|\\frac|\\text\{|\\sum", markdown(path))
+
+
+def test_the_readme_lists_every_notebook():
+    readme = (ROOT / "README.md").read_text()
+    for path in NOTEBOOKS:
+        assert f"(notebooks/{path.name})" in readme, path.name
