@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: lab test lint unit notebooks-test browser bench notebooks chromium
+.PHONY: lab test lint unit notebooks-test browser bench notebooks chromium present html
 
 $(INSTALLED): pyproject.toml
 	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -17,6 +17,17 @@ $(INSTALLED): pyproject.toml
 
 lab: $(INSTALLED)
 	$(PYTHON) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
+
+# Presentation mode: the notebooks in Voila (code hidden, explorers live) on 127.0.0.1 with a
+# random token; open the URL it prints and start with 00_index.ipynb.
+present: $(INSTALLED)
+	@echo "Presentation mode (Voila): open the URL printed below, then 00_index.ipynb. Ctrl-C stops it."
+	JUPYTER_PATH=$(CURDIR)/share $(PYTHON) -m voila notebooks --no-browser --Voila.ip=127.0.0.1 --token --template=convlab
+
+# A static site in site/: every notebook as HTML with its pictures and animations, and an index
+# page; open site/index.html from the file system, no server needed.
+html: $(INSTALLED)
+	$(PYTHON) tools/static_site.py
 
 test: lint unit notebooks-test browser
 

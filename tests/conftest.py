@@ -12,7 +12,9 @@ matplotlib.use("Agg")
 
 settings.register_profile("default", max_examples=150, deadline=None)
 settings.register_profile("ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile("ci" if os.environ.get("CI") else "default")
+IN_CI = bool(os.environ.get("CI"))
+settings.load_profile("ci" if IN_CI else "default")
+WALKS = 2 if IN_CI else 4  # rounds of the random walks over explorer controls (CI: 2 cores, a time budget)
 
 CHROMIUM = "/usr/bin/chromium"  # from Debian: `playwright install` cannot download browsers here
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

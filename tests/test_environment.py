@@ -84,6 +84,7 @@ def imported_modules(paths):
                 sources.append(file.read_text())
             elif file.suffix == ".ipynb" and ".ipynb_checkpoints" not in file.parts:
                 sources += [c.source for c in nbformat.read(file, as_version=4).cells if c.cell_type == "code"]
+    local = {file.stem for path in paths for file in (ROOT / path).rglob("*.py")}  # e.g. tests/browser.py
     names = set()
     for source in sources:
         for node in ast.walk(ast.parse(source)):
@@ -91,7 +92,7 @@ def imported_modules(paths):
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
                 names.add(node.module.split(".")[0])
-    return {n for n in names if n not in sys.stdlib_module_names and n not in ("convlab", "tests")}
+    return {n for n in names if n not in sys.stdlib_module_names and n not in {"convlab", "tests", *local}}
 
 
 def test_every_imported_package_is_pinned_in_both_files():

@@ -8,6 +8,7 @@ import io
 
 import numpy as np
 import pytest
+from conftest import IN_CI, WALKS
 from PIL import Image
 
 from convlab import bench
@@ -53,7 +54,7 @@ def test_no_control_offers_an_invalid_value(make):
     """A random walk over the controls; at every state every value of every slider is tried.
     An invalid combination would raise (the explorers compute with convlab's checks)."""
     e, rng = make(), np.random.default_rng(1)
-    for _ in range(4):
+    for _ in range(WALKS):
         for control in e.controls.values():
             start = control.value
             for value in choices(control):
@@ -85,6 +86,6 @@ def test_display_bundle_carries_a_static_png(make):
 
 def test_update_is_fast_and_beats_a_redraw(make):
     """The budget, measured as in `python -m convlab.bench` (fewer steps)."""
-    update, plain, _ = bench.time_explorer(make, steps=15)
+    update, plain, _ = bench.time_explorer(make, steps=9 if IN_CI else 15)
     assert update <= bench.UPDATE_BUDGET_MS
     assert plain / update >= bench.SPEEDUP_BUDGET

@@ -6,6 +6,7 @@ import io
 import numpy as np
 import pytest
 import torch
+from conftest import WALKS
 from PIL import Image
 
 from convlab.arithmetic import conv_macs, conv_output_size, conv_params
@@ -129,7 +130,7 @@ def test_sliders_only_offer_valid_values():
     e = SlidingKernelExplorer(input_size=4, kernel_size=3, padding=1, in_channels=2, out_channels=2)
     rng = np.random.default_rng(0)
     names = list(e.controls)
-    for _ in range(12):
+    for _ in range(3 * WALKS):
         for name in names:
             control = e.controls[name]
             start = control.value
