@@ -34,8 +34,9 @@ test: lint unit notebooks-test browser
 lint: $(INSTALLED)
 	$(PYTHON) -m ruff check convlab tests tools notebooks
 
+# two workers, each taking whole files (module fixtures are built once)
 unit: $(INSTALLED)
-	$(PYTHON) -m pytest -m "not browser" tests
+	$(PYTHON) -m pytest -n 2 --dist loadfile -m "not browser" tests
 
 notebooks-test: $(INSTALLED)
 	$(PYTHON) -m pytest --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks

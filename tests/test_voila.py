@@ -1,19 +1,26 @@
 """Presentation mode in the real browser: `make present`'s Voila (the same command line, with the
 convlab template and a random token) serves a copy of the notebooks; headless Chromium opens each one,
 checks that no code is shown and no cell failed, and moves the first slider of every explorer: the
-picture must change, with no error in the browser console. Screenshots go to test-artifacts/voila/.
+picture must change, with no error in the browser console. Explorers with an upload button get a
+file that is not a picture (refused in the readout, view kept) and then a real one (shown).
+Screenshots go to test-artifacts/voila/.
 """
 
+import io
 import re
 import statistics
 import time
 
+import nbformat
+import numpy as np
 import pytest
 from browser import (
     BIN,
+    NOTEBOOK_DIR,
     NOTEBOOKS,
     REPO,
     VIEWPORT,
+    WIDGET_VIEW,
     Server,
     artifacts,
     check_no_cell_errors,
@@ -23,8 +30,51 @@ from browser import (
     report,
     step_first_sliders,
 )
+from PIL import Image
+
+import convlab.explorers
 
 RENDER_S = 180  # Voila runs the whole notebook before it shows it
+UPLOAD_WAIT_S = 20
+UPLOAD = ".widget-upload"
+
+
+def expected_uploads(notebook):
+    """How many of the notebook's explorers show a picture and so offer an upload button (an explorer's
+    saved text/plain is its class name and arguments)."""
+    cells = nbformat.read(NOTEBOOK_DIR / notebook, as_version=4).cells
+    names = [o["data"]["text/plain"].split("(")[0] for c in cells if c.cell_type == "code" for o in c.outputs
+             if WIDGET_VIEW in o.get("data", {})]
+    return sum(getattr(convlab.explorers, name).accepts_picture for name in names)
+
+
+def png_bytes():
+    """A small real picture: a diagonal gradient, as a PNG."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.add.outer(np.arange(64), np.arange(64)).astype(np.uint8) * 2).save(buffer, "png")
+    return buffer.getvalue()
+
+
+def upload(page, area, name, data):
+    """Choose a file in the explorer's upload button, as a reader would, and wait for the readout to answer."""
+    before = area.locator("img").first.get_attribute("src")
+    with page.expect_file_chooser() as chooser:  # the widget's file input is not in the page: it opens a chooser
+        area.locator(UPLOAD).click()
+    chooser.value.set_files({"name": name, "mimeType": "image/png", "buffer": data})
+    page.wait_for_function("([area, name]) => area.innerText.includes(name)", arg=[area.element_handle(), name],
+                           timeout=UPLOAD_WAIT_S * 1000)
+    page.wait_for_timeout(300)
+    return before, area.locator("img").first.get_attribute("src")
+
+
+def check_bring_your_own_picture(page, area):
+    """A file that is not a picture is refused in the readout and the view stays; a real one is shown."""
+    before, after = upload(page, area, "notes.png", b"this is not a picture")
+    assert after == before, "a refused file changed the picture"
+    assert "Could not use notes.png" in area.inner_text() and "unchanged" in area.inner_text()
+    before, after = upload(page, area, "gradient.png", png_bytes())
+    assert after != before, "the uploaded picture is not shown"
+    assert "Showing gradient.png" in area.inner_text()
 
 
 def present_arguments():
@@ -92,7 +142,12 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         assert all("/voila/render/" in link for link in links), f"links leaving Voila: {links}"
         areas = explorers(page, expected, console, "in Voila")
         steps = step_first_sliders(page, areas, console, settle, shots)
-        check_no_cell_errors(page, "after moving the sliders in Voila", console)
+        uploads = [area for area in areas if area.locator(UPLOAD).count()]
+        assert len(uploads) == expected_uploads(notebook), "explorers showing a picture without an upload button"
+        for n, area in enumerate(uploads, start=1):
+            check_bring_your_own_picture(page, area)
+            area.screenshot(path=shots / f"your-picture-{n}.png")
+        check_no_cell_errors(page, "after moving the sliders and uploading pictures in Voila", console)
     except BaseException:
         try:
             page.screenshot(path=shots / "failure.png")
@@ -106,4 +161,5 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
     with capsys.disabled():
         median = f"median {statistics.median(shown):.0f} ms" if shown else "no explorer"
         print(f"\nvoila: {notebook} rendered in {rendered_s:.1f} s; {len(areas)} explorers, first slider step → "
-              f"new picture {median}; whole test {time.perf_counter() - started:.1f} s")
+              f"new picture {median}; {len(uploads)} took an uploaded picture and refused a bad file; "
+              f"whole test {time.perf_counter() - started:.1f} s")

@@ -154,7 +154,7 @@ class ReceptiveFieldExplorer(Explorer):
         st = self.state
         f, (r, c), (top, left) = st["field"], st["unit"], st["box"]
         lines = [
-            f"layer {st['layer'] + 1} of {st['layers']} convolutions and poolings on the main path: "
+            f"layer {st['layer']} (counting from 0) of the {st['layers']} convolutions and poolings on the main path: "
             f"<b>{st['name']}</b>, output {st['side']}×{st['side']} for a {SIZE}×{SIZE} input",
             f"receptive field <b>{f.size}×{f.size}</b> · jump (effective stride) <b>{f.jump}</b> · start {f.start:g}",
             f"unit ({r}, {c}) is centred on pixel ({st['centre'][0]:g}, {st['centre'][1]:g}) = start + index·jump; "
