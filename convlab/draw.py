@@ -173,10 +173,15 @@ class Pixels(Artist):
         self.set_clip_on(False)
 
     def set(self, rgb, x, y, width, height):
-        """rgb (rows, cols, 3 or 4) in [0, 1], first row on top, filling the rectangle whose
-        top-left corner is (x, y) and size width × height, in data coordinates."""
-        self.rgba = np.full((*np.shape(rgb)[:2], 4), 255, np.uint8)
-        self.rgba[..., : np.shape(rgb)[2]] = np.round(np.asarray(rgb) * 255)
+        """rgb (rows, cols, 3 or 4), floats in [0, 1] or bytes (uint8, taken as they are), first
+        row on top, filling the rectangle whose top-left corner is (x, y) and size width × height,
+        in data coordinates."""
+        rgb = np.asarray(rgb)
+        if rgb.dtype == np.uint8 and rgb.shape[2] == 4:
+            self.rgba = rgb
+        else:
+            self.rgba = np.full((*rgb.shape[:2], 4), 255, np.uint8)
+            self.rgba[..., : rgb.shape[2]] = rgb if rgb.dtype == np.uint8 else np.round(rgb * 255)
         self.box = (x, y, width, height)
         self.stale = True
 
@@ -190,7 +195,7 @@ class Pixels(Artist):
         pick_rows = np.minimum(np.arange(h) * rows // h, rows - 1)[::-1]  # nearest source row; Agg's run bottom up
         pick_cols = np.minimum(np.arange(w) * cols // w, cols - 1)
         gc = renderer.new_gc()
-        renderer.draw_image(gc, round(left), round(bottom), self.rgba[pick_rows][:, pick_cols])
+        renderer.draw_image(gc, round(left), round(bottom), self.rgba[np.ix_(pick_rows, pick_cols)])
         gc.restore()
 
 

@@ -107,3 +107,18 @@ def test_every_imported_package_is_pinned_in_both_files():
             assert CONDA_NAMES.get(name, name) in conda, f"{module} is imported but not listed in environment.yml"
     assert {"torch", "numpy", "ipywidgets", "pillow", "ipython"} <= {DISTRIBUTIONS.get(m, m).lower()
                                                                     for m in imported_modules(["convlab"])}
+
+
+def test_the_binder_links_open_notebooks_that_exist():
+    readme = (ROOT / "README.md").read_text()
+    link = r"mybinder\.org/v2/gh/[^)\s]+\?urlpath=(?:lab/tree|voila/render)/(notebooks/[\w.]+\.ipynb)"
+    targets = re.findall(link, readme)
+    assert "notebooks/00_index.ipynb" in targets  # the badge opens the index
+    assert all((ROOT / target).is_file() for target in targets), targets
+
+
+def test_present_and_html_are_make_targets_the_readme_documents():
+    makefile, readme = (ROOT / "Makefile").read_text(), (ROOT / "README.md").read_text()
+    assert re.search(r"^present: .*\n(\t.*\n)*\t.*-m voila notebooks", makefile, flags=re.M)
+    assert re.search(r"^html: .*\n(\t.*\n)*\t.*tools/static_site\.py", makefile, flags=re.M)
+    assert "make present" in readme and "make html" in readme

@@ -47,6 +47,24 @@ def paths(network, index):
     return coverage([(k, s, p, d) for _, (k, s, p, d), _, _ in network_layers(network)[: index + 1]])
 
 
+@lru_cache(maxsize=64)
+def heat_maps(network, index):
+    """The path counts in colour, as RGBA bytes: opaque, and see-through where few paths lead
+    (at most 60 % opaque), to lay over the picture."""
+    weights = paths(network, index) / paths(network, index).max()
+    heat = colormaps["magma"](weights, bytes=True)
+    see_through = heat.copy()
+    see_through[..., 3] = 153 * weights  # 0.6 · 255
+    return heat, see_through
+
+
+def as_bytes(picture):
+    """An (H, W, 3) picture in [0, 1] as RGBA bytes, converted once rather than on every draw."""
+    rgba = np.full((*picture.shape[:2], 4), 255, np.uint8)
+    rgba[..., :3] = np.round(np.clip(picture, 0.0, 1.0) * 255)
+    return rgba
+
+
 class ReceptiveFieldExplorer(Explorer):
     """Starting values: `network` ("AlexNet", "VGG-16", "ResNet-50" or "MobileNetV2"),
     `layer` (index among its convolutions and poolings, default the last), and the unit
@@ -66,11 +84,11 @@ class ReceptiveFieldExplorer(Explorer):
         self._start = dict(network=network, layer=layer,
                            row=side // 2 if row is None else bounded(row, "row", 0, side - 1),
                            col=side // 2 if col is None else bounded(col, "col", 0, side - 1))
-        self._picture = grace_hopper(SIZE).transpose(1, 2, 0) if path is None else load(path, SIZE)
+        self._picture = as_bytes(grace_hopper(SIZE).transpose(1, 2, 0) if path is None else load(path, SIZE))
         super().__init__()
 
     def set_picture(self, source):
-        self._picture = load(source, SIZE)
+        self._picture = as_bytes(load(source, SIZE))
 
     def make_controls(self):
         s = self._start
@@ -126,17 +144,14 @@ class ReceptiveFieldExplorer(Explorer):
         span, gap = high - low, 0.08 * (high - low)
         draw.fit(self.ax, 2 * span + gap, span)
         scene.clear()
+        heat, see_through = heat_maps(st["network"], st["layer"])
         for x0 in (0.0, span + gap):
             origin = (x0 - low, -low)  # where input pixel (0, 0) sits in this panel
-            weights = st["paths"] / st["paths"].max()
             if x0 == 0.0:
                 scene.picture(self._picture, *origin)
-                heat = colormaps["magma"](weights)
-                heat[..., 3] = 0.6 * weights  # see-through where few paths lead
             else:
-                heat = colormaps["magma"](weights)
                 scene.box(origin[0], origin[1], SIZE, SIZE, "0.3", 1.0)  # the picture's border
-            scene.picture(heat, origin[0] + left, origin[1] + top)
+            scene.picture(see_through if x0 == 0.0 else heat, origin[0] + left, origin[1] + top)
             scene.box(origin[0] + left, origin[1] + top, size, size, draw.WINDOW_COLOR, 1.5)
             cy, cx = origin[1] + st["centre"][0] + 0.5, origin[0] + st["centre"][1] + 0.5
             arm = 0.03 * span
