@@ -160,6 +160,15 @@ class Server:
                 pass
 
 
+def serve(server, ready_path):
+    """A fixture's body: `server` once it answers `ready_path`, stopped afterwards whatever happens."""
+    try:
+        server.wait_ready(ready_path)
+        yield server
+    finally:
+        server.stop()
+
+
 def cell_errors(page):
     texts = (el.inner_text().strip() for el in page.locator(STDERR_OUTPUT).all())
     return [text for text in texts if "Traceback" in text or "Error" in text]

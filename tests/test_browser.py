@@ -26,6 +26,7 @@ from browser import (
     expected_explorers,
     explorers,
     report,
+    serve,
     step_first_sliders,
 )
 
@@ -94,12 +95,7 @@ class Lab(Server):
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    server = Lab(tmp_path_factory.mktemp("lab"))
-    try:
-        server.wait_ready("/api/status")
-        yield server
-    finally:
-        server.stop()
+    yield from serve(Lab(tmp_path_factory.mktemp("lab")), "/api/status")
 
 
 def accept_dialogs(page):

@@ -28,6 +28,7 @@ from browser import (
     expected_explorers,
     explorers,
     report,
+    serve,
     step_first_sliders,
 )
 from PIL import Image
@@ -104,12 +105,7 @@ class Voila(Server):
 
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory):
-    server = Voila(tmp_path_factory.mktemp("voila"))
-    try:
-        server.wait_ready("/")
-        yield server
-    finally:
-        server.stop()
+    yield from serve(Voila(tmp_path_factory.mktemp("voila")), "/")
 
 
 def test_present_serves_voila_on_localhost_with_a_token():
