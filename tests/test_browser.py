@@ -1,6 +1,6 @@
 """Real-browser tests in JupyterLab: a throw-away `jupyter lab`, driven in headless Chromium, opens each
 notebook, runs all cells, and moves the first slider of every explorer: the picture must follow, within
-the latency budget (median over several steps of the first explorer), with no error in any cell or in
+the latency budget (median over 12 steps of the first explorer, after a warm-up step), with no error in any cell or in
 the browser console. Screenshots go to test-artifacts/lab/<notebook>/ (git-ignored).
 
 Run with `make browser` (or `.venv/bin/python -m pytest -m browser -s tests/test_browser.py`).
@@ -32,7 +32,7 @@ from browser import (
 
 KERNEL_START_S = 60
 RUN_ALL_S = 180
-STEPS = 8
+STEPS = 12  # timed steps of the first explorer, after one warm-up step
 LATENCY_BUDGET_MS = 100
 IDLE = '.jp-Notebook-ExecutionIndicator[data-status="idle"]'
 
@@ -159,7 +159,7 @@ def test_notebook_runs_and_every_explorer_follows_its_slider(notebook, lab, brow
         areas = explorers(page, expected, console, "after Run All")
         if areas:
             areas[0].screenshot(path=shots / "explorer-1-before.png")
-        steps = step_first_sliders(page, areas, console, settle, shots, first_steps=STEPS)
+        steps = step_first_sliders(page, areas, console, settle, shots, first_steps=1 + STEPS)
         check_no_cell_errors(page, "after moving the sliders", console)
     except BaseException:
         try:
@@ -173,14 +173,15 @@ def test_notebook_runs_and_every_explorer_follows_its_slider(notebook, lab, brow
     assert not console, "the browser console logged errors" + report(console)
     if not steps:
         return
-    timed = steps[0]
+    warm_up, timed = steps[0][0], steps[0][1:]  # the first step also pays one-time costs (first caches)
     median = statistics.median(s.shown_ms for s in timed)
     median_src = statistics.median([s.src_ms for s in timed if s.src_ms is not None] or [float("nan")])
     others = ", ".join(describe(moved) for moved in steps[1:]) or "none"
     with capsys.disabled():
         print(f"\nlab: {notebook} first explorer, slider step → new picture: median {median:.0f} ms over "
               f"{len(timed)} steps (target ≤ {LATENCY_BUDGET_MS} ms; the img had its new src after "
-              f"{median_src:.0f} ms); steps {describe(timed)}; other explorers: {others}; "
+              f"{median_src:.0f} ms); steps {describe(timed)} after a warm-up step {describe([warm_up])}; "
+              f"other explorers: {others}; "
               f"whole test {time.perf_counter() - started:.1f} s")
     assert median <= LATENCY_BUDGET_MS, \
         f"slider step → new picture median {median:.0f} ms > {LATENCY_BUDGET_MS} ms ({describe(timed)})"
