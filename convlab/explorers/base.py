@@ -118,8 +118,13 @@ class Explorer:
     def make_controls(self):
         raise NotImplementedError
 
+    picture_top = 0.84  # the picture's axes span the figure up to here; the titles sit above
+
     def build(self):
-        raise NotImplementedError
+        """One borderless axes holding the explorer's Scene (its items are redrawn on each update)."""
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, self.picture_top))
+        self.ax.set_axis_off()
+        self.scene = draw.Scene(self.ax)
 
     def constrain(self):
         """Narrow the controls' ranges to valid values (default: nothing to narrow)."""

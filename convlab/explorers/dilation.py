@@ -95,11 +95,6 @@ class DilationExplorer(Explorer):
         )
 
     # -- picture --------------------------------------------------------------------------
-    def build(self):
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
-
     def draw(self):
         st, scene = self.state, self.scene
         n, p, k, d, out = st["input_size"], st["padding"], st["kernel_size"], st["dilation"], st["output_size"]

@@ -125,11 +125,6 @@ class FCEquivalenceExplorer(Explorer):
         )
 
     # -- picture --------------------------------------------------------------------------
-    def build(self):
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
-
     def draw(self):
         st, scene = self.state, self.scene
         n, (i, j), k = st["input_size"], st["entry"], st["score_class"]

@@ -103,11 +103,6 @@ class GroupConvExplorer(Explorer):
         )
 
     # -- picture --------------------------------------------------------------------------
-    def build(self):
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
-
     def draw(self):
         st, scene = self.state, self.scene
         c_in, c_out, g, final = st["in_channels"], st["out_channels"], st["groups"], st["final_channels"]

@@ -130,10 +130,7 @@ class ReceptiveFieldExplorer(Explorer):
         )
 
     # -- picture --------------------------------------------------------------------------
-    def build(self):
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.86))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
+    picture_top = 0.86  # the picture's axes end here; the titles sit above
 
     def draw(self):
         st, scene = self.state, self.scene

@@ -78,11 +78,6 @@ class PointwiseExplorer(Explorer):
         )
 
     # -- picture --------------------------------------------------------------------------
-    def build(self):
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
-
     def draw(self):
         st, scene = self.state, self.scene
         c_in, c_out, (h, w), (r, c) = st["in_channels"], st["out_channels"], st["input_size"], st["pixel"]

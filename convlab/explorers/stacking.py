@@ -99,11 +99,6 @@ class StackedKernelExplorer(Explorer):
         )
 
     # -- picture --------------------------------------------------------------------------
-    def build(self):
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, 0.84))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
-
     def draw(self):
         st, scene = self.state, self.scene
         k, size, n = st["kernel_size"], st["size"], st["layers"]
