@@ -18,7 +18,8 @@ import numpy as np
 from convlab.checks import padding_arg, positive_pair
 from convlab.checks import pair as as_pair
 
-__all__ = ["RF", "receptive_field", "layer_geometry", "coverage", "gradient_map", "effective_receptive_field", "spread"]
+__all__ = ["RF", "receptive_field", "layer_geometry", "coverage", "gradient_map", "effective_receptive_field", "spread",
+           "uniform_spread"]
 
 RF = namedtuple("RF", "size jump start")
 RF.__doc__ = """Receptive field after a layer: `size` (input pixels one unit sees, per axis), `jump`
@@ -169,9 +170,15 @@ def effective_receptive_field(make_network, input_size, seeds=range(8), channels
 def spread(weights):
     """The standard deviation, in pixels, of a 2-D map of weights (such as an effective
     receptive field) along its rows: a width that does not depend on where it is cut off.
-    A field of s pixels with equal weights has a spread of s / √12."""
+    A field of s pixels with equal weights has a spread of √((s² − 1) / 12) (`uniform_spread`)."""
     weights = np.asarray(weights, dtype=float)
     along = weights.sum(axis=1) / weights.sum()
     rows = np.arange(len(along))
     mean = (rows * along).sum()
     return float(np.sqrt(((rows - mean) ** 2 * along).sum()))
+
+
+def uniform_spread(size):
+    """The spread (standard deviation, in pixels) of `size` pixels with equal weights: √((s² − 1) / 12),
+    the spread a receptive field would have if every pixel in it counted the same."""
+    return float(np.sqrt((size ** 2 - 1) / 12))

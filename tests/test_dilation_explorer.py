@@ -81,3 +81,16 @@ def test_ranges_keep_the_dilated_kernel_inside_the_padded_input():
 def test_bad_starting_values_are_clear_errors(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DilationExplorer(**kwargs)
+
+
+def test_input_kernel_and_output_are_what_pytorch_computes():
+    """The picture shows input ∗ kernel = output; the kernel has no zero weights, so its gaps
+    cannot be confused with zeros, and the readout's multiply–add is PyTorch's number."""
+    e = DilationExplorer(input_size=9, kernel_size=3, dilation=2, padding=2)
+    e.controls["position"].value = 2 * e.state["output_size"] + 3
+    st = e.state
+    assert (st["weight"] != 0).all()
+    conv = nn.functional.conv2d(torch.tensor(st["x"], dtype=torch.float64)[None, None],
+                                torch.tensor(st["weight"], dtype=torch.float64)[None, None], padding=2, dilation=2)
+    np.testing.assert_array_equal(st["output"], conv[0, 0].numpy())
+    assert st["value"] == conv[0, 0, 2, 3] and f"= <b>{st['value']:g}</b>" in e.readout.value

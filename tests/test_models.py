@@ -9,6 +9,7 @@ import pytest
 import torch
 from torch import nn
 
+from convlab import models
 from convlab.arithmetic import conv_output_size
 from convlab.models import MODELS, PUBLISHED_PARAMETERS, Bottleneck, InvertedResidual, named_layers, spatial_layers
 from convlab.receptive import gradient_map, layer_geometry, receptive_field
@@ -80,6 +81,54 @@ def test_resnet50_layout(built):
     assert net.layer1[0].downsample[0].stride == (1, 1)  # 64 → 256 channels: a shortcut conv, but no stride
     assert net.conv1.bias is None and all(m.bias is None for m in net.modules() if isinstance(m, nn.Conv2d))
     assert net.layer4[-1].conv3.out_channels == net.fc.in_features == 2048
+
+
+def test_resnet50_v1_puts_the_stride_on_the_first_1x1():
+    """The 2015 paper's layout: same parameters, the larger receptive field of the published tables
+    (483, not 427), and fewer MACs (the first 1×1 of each downsampling block runs on the smaller map)."""
+    with torch.device("meta"):
+        v1, v15 = models.resnet50(stride_on="1x1"), models.resnet50()
+    assert v1.layer3[0].conv1.stride == (2, 2) and v1.layer3[0].conv2.stride == (1, 1)
+    assert sum(p.numel() for p in v1.parameters()) == sum(p.numel() for p in v15.parameters())
+    assert [receptive_field(spatial_layers(m))[-1].size for m in (v1, v15)] == [483, 427]
+    saved = sum(conv_macs_at(block.conv1, side) for block, side in
+                ((v15.layer2[0], 56), (v15.layer3[0], 28), (v15.layer4[0], 14))) * 3 // 4  # 1×1 at ½ the side: ¼ MACs
+    assert macs(v15) - macs(v1) == saved
+    with pytest.raises(ValueError, match="stride_on must be '3x3'.*got '2x2'"):
+        models.resnet50(stride_on="2x2")
+
+
+def conv_macs_at(conv, side):
+    return conv.in_channels * conv.out_channels * side * side  # a 1×1 convolution, stride 1
+
+
+def macs(model):
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        model(torch.empty(1, 3, 224, 224, device="meta"))
+    return counter.get_total_flops() // 2
+
+
+def test_alexnet_of_the_2012_paper():
+    with torch.device("meta"):
+        paper = models.alexnet(two_gpu=True)
+    convs = [m for m in paper.features if isinstance(m, nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [96, 256, 384, 384, 256]
+    assert [c.groups for c in convs] == [1, 2, 1, 2, 2]
+    assert sum(p.numel() for p in paper.parameters()) == 60_965_224
+    assert receptive_field(spatial_layers(paper))[-1] == receptive_field(spatial_layers(models.alexnet()))[-1]
+
+
+def test_inception_3a_and_the_separable_block():
+    module = models.Inception(192, 64, 96, 128, 16, 32, 32)
+    naive = models.Inception(192, 64, 96, 128, 16, 32, 32, reduce=False)
+    with torch.no_grad():
+        x = torch.rand(1, 192, 28, 28)
+        assert module(x).shape == (1, 256, 28, 28) and naive(x).shape == (1, 64 + 128 + 32 + 192, 28, 28)
+    block = models.depthwise_separable(32, 64, stride=2)
+    assert block[0].groups == 32 and block[3].kernel_size == (1, 1)
+    assert block(torch.rand(1, 32, 16, 16)).shape == (1, 64, 8, 8)
 
 
 def test_mobilenet_v2_layout(built):

@@ -123,3 +123,4 @@ def test_the_readme_lists_every_notebook():
     readme = (ROOT / "README.md").read_text()
     for path in NOTEBOOKS:
         assert f"(notebooks/{path.name})" in readme, path.name
+

@@ -1,12 +1,15 @@
 """Maintain the notebooks: `nav` writes the prev / index / next line at the top and bottom
-of each lesson notebook from the file names (00_index.ipynb, the index, has none); `check`
-fails if those lines are out of date; `execute` runs notebooks top to bottom in a fresh kernel
-and saves them with outputs.
+of each lesson notebook from the file names (00_index.ipynb, the index, has none), collapses
+every solution cell (a code cell tagged "solution": source and output hidden in JupyterLab)
+and writes each lesson's reading time into the index's table; `check` fails if any of that is
+out of date; `execute` runs notebooks top to bottom in a fresh kernel and saves them with
+outputs.
 
     python tools/notebooks.py nav|check
     python tools/notebooks.py execute notebooks/01_sliding_kernel.ipynb [...]
 """
 
+import math
 import re
 import sys
 from pathlib import Path
@@ -53,17 +56,75 @@ def with_nav(nb, line):
     return nb
 
 
-def nav(check=False):
+SOLUTION = "solution"  # the tag of a solution cell
+HIDDEN = {"source_hidden": True, "outputs_hidden": True}
+
+
+def is_solution(cell):
+    return cell.cell_type == "code" and SOLUTION in cell.metadata.get("tags", [])
+
+
+def with_solutions_hidden(nb):
+    """nb with every solution cell collapsed (code and output) in JupyterLab."""
+    for cell in filter(is_solution, nb.cells):
+        cell.metadata.setdefault("jupyter", {}).update(HIDDEN)
+    return nb
+
+
+def solutions_hidden(nb):
+    return all(all(c.metadata.get("jupyter", {}).get(k) == v for k, v in HIDDEN.items())
+               for c in filter(is_solution, nb.cells))
+
+
+def reading_minutes(path):
+    """About how long a lesson takes: its prose at 200 words a minute, its code at 12 lines a
+    minute, and 3 minutes for each explorer and each exercise; rounded to 5 minutes."""
+    nb = nbformat.read(path, as_version=4)
+    words = sum(len(c.source.split()) for c in nb.cells if c.cell_type == "markdown")
+    code = [c for c in nb.cells if c.cell_type == "code" and not is_solution(c)]
+    lines = sum(len(c.source.splitlines()) for c in code)
+    explorers = sum("Explorer(" in c.source for c in code)
+    exercises = len(re.findall(r"^\*\*Exercise \d+", "\n".join(c.source for c in nb.cells), flags=re.M))
+    return max(5, 5 * math.ceil((words / 200 + lines / 12 + 3 * (explorers + exercises)) / 5))
+
+
+TIME = re.compile(r"(\| \[(\d\d)[^|]*\]\((\d\d_\w+\.ipynb)\) \|.*\| )(≈ \d+ min|…)( \|)$", flags=re.M)
+
+
+def with_reading_times(index, paths):
+    """The index with the time column of its learning-path table filled in from `paths`."""
+    minutes = {p.name: reading_minutes(p) for p in paths}
+    for cell in index.cells:
+        if cell.cell_type == "markdown":
+            cell.source = TIME.sub(lambda m: f"{m[1]}≈ {minutes[m[3]]} min{m[5]}" if m[3] in minutes else m[0],
+                                   cell.source)
+    return index
+
+
+def nav(check=False, only=None):
+    """Bring the nav lines, the collapsed solutions and the index's reading times up to date (or,
+    with `check`, list what is out of date). `only`: touch just these notebooks (not the index)."""
     paths, stale = notebooks(), []
     for i, path in enumerate(paths):
+        if only is not None and path.resolve() not in only:
+            continue
         nb = nbformat.read(path, as_version=4)
         line = nav_line(paths, i)
         first, last = nb.cells[0], nb.cells[-1]
-        if first.source == line and last.source == line:
+        if first.source == line and last.source == line and solutions_hidden(nb):
             continue
         stale.append(path.name)
         if not check:
-            nbformat.write(with_nav(nb, line), path)
+            nbformat.write(with_solutions_hidden(with_nav(nb, line)), path)
+    if only is not None:
+        return stale
+    index_path = NOTEBOOKS / INDEX_NOTEBOOK
+    index = nbformat.read(index_path, as_version=4)
+    before = [c.source for c in index.cells]
+    if [c.source for c in with_reading_times(index, paths).cells] != before:
+        stale.append(INDEX_NOTEBOOK)
+        if not check:
+            nbformat.write(index, index_path)
     return stale
 
 
@@ -81,7 +142,7 @@ def execute(paths):
 def main(argv):
     command, rest = (argv[0], argv[1:]) if argv else ("check", [])
     if command == "execute":
-        nav()
+        nav(only={Path(p).resolve() for p in rest} if rest else None)
         execute(rest or notebooks())
     elif command in ("nav", "check"):
         stale = nav(check=command == "check")

@@ -23,12 +23,24 @@ INDEX_NOTEBOOK = "00_index.ipynb"  # the learning path: the site's index.html
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 # nbconvert's "lab" template with the blocks that load scripts from a CDN left empty:
-# require.js, MathJax (the notebooks have no LaTeX), Mermaid and the Jupyter widgets manager.
+# require.js, MathJax (the notebooks have no LaTeX), Mermaid and the Jupyter widgets manager;
+# and each exercise's solution (a cell tagged "solution") behind a closed "Show solution" box,
+# with the same macro as the Voila presentation template.
+SOLUTION_MACROS = ROOT / "share" / "voila" / "templates" / "convlab"
 OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{%- from 'solution.macro.html.j2' import solution_box, solution_css -%}
 {% block html_head_js_requirejs %}{% endblock %}
 {% block html_head_js_mathjax %}{% endblock %}
 {% block html_head_js_mermaidjs %}{% endblock %}
 {% block jupyter_widgets %}{% endblock %}
+{% block notebook_css %}{{ super() }}{{ solution_css() }}{% endblock notebook_css %}
+{%- block codecell -%}
+{%- if 'solution' in cell.metadata.get('tags', []) -%}
+{%- call solution_box(cell, resources) -%}{{ super() }}{%- endcall -%}
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{%- endblock codecell -%}
 """
 
 # A markdown link target `](target)` or an HTML one `href="target"`.
@@ -95,7 +107,7 @@ def prepared(nb):
 
 
 def offline_exporter():
-    return HTMLExporter(template_name="lab", raw_template=OFFLINE_TEMPLATE)
+    return HTMLExporter(template_name="lab", raw_template=OFFLINE_TEMPLATE, extra_template_paths=[str(SOLUTION_MACROS)])
 
 
 def main(argv=()):

@@ -1,12 +1,14 @@
-"""The dilation explorer (notebook 04): a kernel with gaps reading a spread-out set of input
-pixels (effective kernel size, output size), and a stack of up to three dilated layers with
-the coverage map of one output unit: its receptive field, and the holes it never sees."""
+"""The dilation explorer (notebook 04): input ∗ kernel = output for a kernel with gaps reading a
+spread-out set of input pixels (effective kernel size, output size, each multiply–add), and a stack
+of up to three dilated layers with the coverage map of one output unit: its receptive field, and
+the holes it never sees."""
 
 from math import gcd
 
 import numpy as np
+from matplotlib.colors import to_rgba
 
-from convlab import draw
+from convlab import draw, reference
 from convlab.arithmetic import conv_output_size, effective_kernel_size
 from convlab.explorers.base import Explorer, bounded, set_range, slider
 from convlab.receptive import coverage, receptive_field
@@ -16,6 +18,14 @@ __all__ = ["DilationExplorer"]
 MAX_LAYERS = 3
 
 
+def _terms(window, kernel):
+    """'a·b + c·(−d) + …', or the number of products when there are too many to read."""
+    if kernel.size > 9:
+        return f"Σ of {kernel.size} products"
+    return " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel(),
+                                                                                strict=True))
+
+
 class DilationExplorer(Explorer):
     """Left: one dilated convolution (stride 1) sliding over an input, the taps it reads
     and the output it fills. Right: `layers` stacked k×k convolutions with dilations
@@ -23,12 +33,18 @@ class DilationExplorer(Explorer):
     input pixel, and the receptive field by the recurrence.
 
     Starting values: `input_size`, `kernel_size`, `dilation`, `padding` (for the single
-    layer), `layers` and `dilations` (a tuple, e.g. (1, 2, 4)) for the stack.
+    layer), `layers` and `dilations` (a tuple, e.g. (1, 2, 4)) for the stack. The input holds
+    small integers and the kernel non-zero ones (from `seed`), so the gaps between the taps
+    cannot be mistaken for zero weights.
     """
 
     MAX_SIZE, MAX_KERNEL, MAX_DILATION, MAX_PADDING, MAX_STACK_DILATION = 13, 5, 4, 6, 5
 
-    def __init__(self, input_size=7, kernel_size=3, dilation=2, padding=0, dilations=(1, 2, 4), layers=None):
+    def __init__(self, input_size=7, kernel_size=3, dilation=2, padding=0, dilations=(1, 2, 4), layers=None,
+                 seed=0):
+        rng = np.random.default_rng(seed)
+        self._x = rng.integers(0, 10, (self.MAX_SIZE, self.MAX_SIZE))
+        self._w = rng.choice([-2, -1, 1, 2], (self.MAX_KERNEL, self.MAX_KERNEL))  # no zero weights
         dilations = tuple(dilations)
         if not 1 <= len(dilations) <= MAX_LAYERS:
             raise ValueError(f"dilations must hold 1 to {MAX_LAYERS} values, got {dilations!r}")
@@ -85,9 +101,14 @@ class DilationExplorer(Explorer):
         dilations = tuple(v[f"dilation_{m + 1}"] for m in range(v["layers"]))
         stack = [(k, 1, 0, dm) for dm in dilations]
         counts = coverage(stack)
+        x, weight = self._x[:n, :n], self._w[:k, :k]
+        output = reference.conv2d(x[None], weight[None, None], padding=p, dilation=d)[0]
+        padded = np.pad(x, p)
+        window = padded[i: i + d * (k - 1) + 1: d, j: j + d * (k - 1) + 1: d]
         return dict(
             input_size=n, kernel_size=k, dilation=d, padding=p, output_size=out, position=(i, j),
-            effective_kernel_size=effective_kernel_size(k, d),
+            effective_kernel_size=effective_kernel_size(k, d), x=x, weight=weight, output=output, padded=padded,
+            window=window, value=output[i, j],
             taps=[(i + u * d, j + w * d) for u in range(k) for w in range(k)],  # in padded coordinates
             same_padding=d * (k - 1) / 2, dilations=dilations,
             fields=receptive_field(stack), coverage=counts, holes=int((counts == 0).sum()),
@@ -102,51 +123,64 @@ class DilationExplorer(Explorer):
         padded = n + 2 * p
         counts = st["coverage"]
         side = max(padded, 9)  # the coverage map is drawn this many cells wide, whatever its own size
-        gap = 2.5
-        lefts = [0.0, padded + gap, padded + gap + out + 2 * gap]
+        gap = 2.0
+        lefts = np.cumsum([0.0, padded + gap, k + gap, out + 2 * gap])  # input ∗ kernel = output | stack
         height = float(max(padded, side))
-        draw.fit(self.ax, lefts[2] + side, height)
+        cell_px = draw.fit(self.ax, lefts[3] + side, height)
         scene.clear()
 
-        # input with its padding ring, the taps the kernel reads, the span of the dilated kernel
+        # input with its padding ring (zeros in grey), the taps the kernel reads, the span of the kernel
         x0, y0 = lefts[0], (height - padded) / 2
         ring = np.ones((padded, padded), bool)
         ring[p: padded - p, p: padded - p] = False
-        rgba = np.where(ring[..., None], draw.PAD_COLOR, draw.cell_colors(np.zeros((padded, padded)), "Blues"))
-        scene.stack(rgba[None], (x0, y0))
+        rgba = draw.cell_colors(st["padded"], "Blues", 0, 9)
+        rgba[ring] = draw.PAD_COLOR
+        numbers = draw.labels(st["padded"])
+        size = draw.font_size(cell_px, self.dpi, numbers)
+        scene.stack(rgba[None], (x0, y0), numbers, np.where(ring[..., None], to_rgba("0.5"), to_rgba("black")), size)
         if p:
             scene.box(x0 + p, y0 + p, n, n, "0.15", 1.6)
         scene.window(x0 + j, y0 + i, (k, k), (d, d))
 
-        # output, filled up to the current position
-        x1, y1 = lefts[1], (height - out) / 2
+        # the kernel: k×k weights, none of them zero
+        x1, y1 = lefts[1], (height - k) / 2
+        reach = float(np.abs(self._w).max())
+        scene.stack(draw.cell_colors(st["weight"], "RdBu_r", -reach, reach, span=(0.3, 0.7))[None], (x1, y1),
+                    draw.labels(st["weight"]), size=size)
+        scene.box(x1, y1, k, k, draw.WINDOW_COLOR)
+
+        # output, filled in up to the current position
+        x2, y2 = lefts[2], (height - out) / 2
+        result = st["output"]
         done = (np.arange(out * out) <= i * out + j).reshape(out, out)
-        rgba = np.where(done[..., None], draw.cell_colors(np.ones((out, out)), "Purples"), draw.EMPTY_COLOR)
-        scene.stack(rgba[None], (x1, y1))
-        scene.box(x1 + j, y1 + i, 1, 1, draw.OUTPUT_COLOR)
+        rgba = np.where(done[..., None], draw.cell_colors(result, "Purples", result.min(), result.max()),
+                        draw.EMPTY_COLOR)
+        numbers = draw.labels(result)
+        scene.stack(rgba[None], (x2, y2), np.where(done, numbers, ""), size=draw.font_size(cell_px, self.dpi, numbers))
+        scene.box(x2 + j, y2 + i, 1, 1, draw.OUTPUT_COLOR)
 
         # the stack's coverage map: paths from one output unit to each input pixel (white: never seen)
-        x2, y2, scale = lefts[2], (height - side) / 2, side / counts.shape[0]
+        x3, y3, scale = lefts[3], (height - side) / 2, side / counts.shape[0]
         heat = draw.cell_colors(counts, "Oranges", 0, counts.max(), span=(0.1, 0.75))
         heat[counts == 0] = draw.EMPTY_COLOR
-        scene.picture(heat, x2, y2, scale)
-        scene.line(draw.grid_lines(*counts.shape) * scale + (x2, y2), draw.EDGE_COLOR, 0.6 if scale > 0.3 else 0.0)
+        scene.picture(heat, x3, y3, scale)
+        scene.line(draw.grid_lines(*counts.shape) * scale + (x3, y3), draw.EDGE_COLOR, 0.6 if scale > 0.3 else 0.0)
         if counts.shape[0] <= 17:  # larger maps: cells too small to read a number
             numbers = np.where(counts > 0, draw.labels(counts), "")  # holes stay blank
-            cell_px = self.ax.transData.transform([(scale, 0)])[0, 0] - self.ax.transData.transform([(0, 0)])[0, 0]
             r, c = np.mgrid[0:counts.shape[0], 0:counts.shape[1]]
-            scene.text(numbers.ravel(), np.stack([x2 + (c.ravel() + 0.5) * scale, y2 + (r.ravel() + 0.5) * scale], -1),
-                       size=draw.font_size(cell_px, self.dpi, numbers))
+            scene.text(numbers.ravel(), np.stack([x3 + (c.ravel() + 0.5) * scale, y3 + (r.ravel() + 0.5) * scale], -1),
+                       size=draw.font_size(cell_px * scale, self.dpi, numbers))
 
-        scene.text(["∗"], [(lefts[1] - gap / 2, height / 2)], size=16)
+        scene.text(["∗", "="], [(lefts[1] - gap / 2, height / 2), (lefts[2] - gap / 2, height / 2)], size=16)
         size = st["fields"][-1].size
         layers = ", ".join(map(str, st["dilations"]))
-        titles = [(f"input {n}×{n}" + (f", padding {p}" if p else ""), f"{k}×{k} kernel, dilation {d}: "
-                   f"spans {st['effective_kernel_size']}×{st['effective_kernel_size']}"),
+        span = st["effective_kernel_size"]
+        titles = [(f"input {n}×{n}" + (f", padding {p}" if p else ""), f"taps {d} apart: span {span}×{span}"),
+                  (f"kernel {k}×{k}", f"dilation {d}"),
                   (f"output {out}×{out}", "stride 1"),
                   (f"{len(st['dilations'])} stacked {k}×{k} layers, dilations ({layers})",
                    f"receptive field {size}×{size}, {st['holes']} pixels never seen")]
-        centres = [lefts[0] + padded / 2, lefts[1] + out / 2, lefts[2] + side / 2]
+        centres = [lefts[0] + padded / 2, lefts[1] + k / 2, lefts[2] + out / 2, lefts[3] + side / 2]
         scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
                    size=10, title=True)
         scene.commit()
@@ -161,6 +195,8 @@ class DilationExplorer(Explorer):
             f"output = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / 1⌋ + 1 = {top} + 1 = <b>{out}</b>; "
             + (f"padding d·(k − 1)/2 = {same:g} keeps the size ('same')" if same == int(same)
                else f"'same' would need d·(k − 1)/2 = {same:g}: an even kernel pads unevenly"),
+            f"out[{st['position'][0]}, {st['position'][1]}] = " + _terms(st["window"], st["weight"])
+            + f" = <b>{st['value']:g}</b>",
             "stack: receptive field " + " → ".join(f"{f.size}" for f in st["fields"])
             + f" (each layer adds (k − 1)·d = {k - 1}·d)",
         ]

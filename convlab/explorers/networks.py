@@ -12,7 +12,7 @@ from convlab import draw
 from convlab.arithmetic import conv_output_size
 from convlab.explorers.base import Explorer, bounded, set_range, slider
 from convlab.images import grace_hopper, load
-from convlab.receptive import coverage, layer_geometry, receptive_field, spread
+from convlab.receptive import coverage, layer_geometry, receptive_field, spread, uniform_spread
 
 __all__ = ["ReceptiveFieldExplorer"]
 
@@ -126,7 +126,7 @@ class ReceptiveFieldExplorer(Explorer):
             network=v["network"], layer=v["layer"], layers=len(layers), name=name, geometry=(k, s, p, d), side=side,
             unit=(v["row"], v["col"]), field=field, centre=centre, box=box,
             inside=inside[0] * inside[1] / field.size ** 2, paths=counts, spread=spread(counts),
-            uniform_spread=float(np.sqrt((field.size ** 2 - 1) / 12)),
+            uniform_spread=uniform_spread(field.size),
         )
 
     # -- picture --------------------------------------------------------------------------

@@ -137,7 +137,7 @@ class StackedKernelExplorer(Explorer):
             inset = (size - field.size) / 2 / scale
             scene.box(right + inset, y0 + inset, field.size / scale, field.size / scale, color, 2.0)
 
-        what = ("what the stack does to input sample " + str(st["sample"])) if st["relu"] else "one equal kernel"
+        what = f"what the stack does to input sample {st['sample']}" if st["relu"] else "the one equivalent kernel"
         dil = ", ".join(map(str, st["dilations"]))
         titles = [(f"{n} layer{'s' * (n > 1)}: {k}×{k} kernels", f"dilations {dil}"),
                   (f"{size}×{size}: {what}", "boxes: receptive field after each layer")]
