@@ -44,8 +44,10 @@ notebooks-test: $(INSTALLED)
 browser: $(INSTALLED) chromium
 	$(PYTHON) -m pytest -m browser -s tests
 
+# Chromium from Debian, and a CJK font so that the Chinese in the notebooks is not drawn as boxes
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
+	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; }
 
 bench: $(INSTALLED)
 	$(PYTHON) -m convlab.bench

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-__all__ = ["Cost", "measure", "cost_table", "activations"]
+__all__ = ["Cost", "measure", "cost_table", "activations", "branch_table"]
 
 
 class Cost(NamedTuple):
@@ -50,3 +50,26 @@ def activations(layers, input_shape):
             x = layer(x)
             total += x[0].numel()
     return total
+
+
+def _layer_name(layer):
+    k = layer.kernel_size if isinstance(layer.kernel_size, int) else layer.kernel_size[0]
+    return f"{k}×{k}" + ("" if isinstance(layer, torch.nn.Conv2d) else " pool")
+
+
+def branch_table(module, input_shape, width=16):
+    """Print one line per branch of a module whose branches all read the same input and are
+    concatenated (`module.branches`, as in `convlab.models.Inception`): output shape, parameters,
+    MACs and MACs per output channel, all measured; then the total. Returns the branches' Costs."""
+    rows = []
+    for branch in module.branches:
+        cost = measure(branch, input_shape)
+        kinds = (torch.nn.Conv2d, torch.nn.MaxPool2d, torch.nn.AvgPool2d)
+        name = " → ".join(_layer_name(m) for m in branch.modules() if isinstance(m, kinds))
+        print(f"  {name:{width}} → {_shape(cost.shape):<10} params {cost.params:9,}  MACs {cost.macs:12,}"
+              f"  MACs per output channel {cost.macs // cost.shape[0]:10,}")
+        rows.append(cost)
+    total = (sum(c.shape[0] for c in rows), *rows[0].shape[1:])
+    print(f"  {'concatenated':{width}} → {_shape(total):<10} params {sum(c.params for c in rows):9,}"
+          f"  MACs {sum(c.macs for c in rows):12,}")
+    return rows

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyBboxPatch
 from torch import nn
 
 from convlab.arithmetic import conv_macs
+from convlab.figures import Picture
 
 __all__ = ["Box", "Row", "Branches", "Residual", "blocks", "block_diagram"]
 
@@ -292,16 +292,17 @@ def block_diagram(module, input_shape, title=None):
     """A Figure of `module`'s block diagram on an input of shape (C, H, W): boxes top to bottom,
     each with its output shape, parameters and MACs; the title gives the totals."""
     tree = blocks(module, input_shape)
+    boxes = tree.boxes()
+    total = f"{sum(b.params for b in boxes):,} params · {sum(b.macs for b in boxes):,} MACs"
+    heading = f"{title}: {total}" if title else total
     width, height = _size(tree)
+    width = max(width, 0.075 * len(heading))  # a long title widens the figure instead of being cut off
     head = 0.45
-    fig = Figure(figsize=(width + 0.4, height + head + 0.3), dpi=100)
+    fig = Picture(figsize=(width + 0.4, height + head + 0.3), dpi=100)
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(-width / 2 - 0.2, width / 2 + 0.2)
     ax.set_ylim(-height - 0.3, head)
     ax.set_axis_off()
     _draw(ax, tree, 0.0, 0.0)
-    boxes = tree.boxes()
-    total = f"{sum(b.params for b in boxes):,} params · {sum(b.macs for b in boxes):,} MACs"
-    ax.text(0, head / 2, f"{title}: {total}" if title else total, ha="center", va="center", fontsize=9,
-            fontweight="bold")
+    ax.text(0, head / 2, heading, ha="center", va="center", fontsize=9, fontweight="bold")
     return fig

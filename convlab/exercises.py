@@ -27,9 +27,9 @@ def attempt(function, *args, **kwargs):
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # the reader's code: any error becomes a message
-        return Failed(f"your function raised {type(error).__name__}: {error}")
+        return Failed(f"not yet: your function raised {type(error).__name__}: {error}")
     if result is Ellipsis or result is None:
-        return Failed("your function returns nothing yet (replace ... with your code)")
+        return Failed("not answered yet (replace ... with your code)")
     return result
 
 
@@ -73,7 +73,7 @@ def _unusable(answer):
     if answer is Ellipsis or answer is None:
         return "not answered yet (replace ... with your answer)"
     if isinstance(answer, Failed):
-        return f"not yet: {answer.message}"
+        return answer.message
     if isinstance(answer, (tuple, list)) and any(_holds_ellipsis(a) for a in answer):
         return "not finished: part of the answer is still ..."
     return None

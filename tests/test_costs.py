@@ -43,3 +43,42 @@ def test_image_row_centres_diverging_maps():
     image = fig.axes[0].images[0]
     assert image.get_clim() == (-1.0, 1.0) and len(fig.axes) == 3  # two panels and one colour bar
     assert fig.axes[1].get_title() == "colour"
+
+
+def test_channel_mix_and_score_map_give_signed_maps_a_colour_bar():
+    image = np.random.default_rng(0).random((3, 6, 6))
+    matrix = np.array([[0.3, 0.6, 0.1], [1.0, -1.0, 0.0]])
+    outputs = np.einsum("oc,chw->ohw", matrix, image)
+    fig = figures.channel_mix(image, matrix, outputs, (2, 3), ["brightness", "red − green"], ["gray", "RdBu_r"])
+    assert len(fig.axes) == 5  # input, kernel, two outputs and one colour bar (for the signed output)
+    low, high = fig.axes[3].images[0].get_clim()
+    assert low == -high == -np.abs(outputs[1]).max()
+    assert fig.axes[1].get_title() == "1×1 kernel:\na 2×3 matrix" and len(fig.axes[1].texts) == 6
+    scores = np.array([[-1.0, 2.0], [0.5, 0.25]])
+    fig = figures.score_map(np.zeros((10, 10)), scores, stride=4, crop=6, entries=[((1, 1), "red")])
+    assert len(fig.axes) == 3 and fig.axes[1].images[0].get_clim() == (-2.0, 2.0)
+    assert len(fig.axes[0].patches) == 1 and len(fig.axes[1].texts) == 4
+    positive = figures.score_map(np.zeros((10, 10)), scores + 1.5, stride=4, crop=6, entries=[])
+    assert len(positive.axes) == 2  # all positive: a sequential map, no colour bar
+
+
+def test_branch_table_measures_each_branch_of_an_inception_module(capsys):
+    from convlab.models import Inception
+
+    rows = costs.branch_table(Inception(192, 64, 96, 128, 16, 32, 32, reduce=False), (192, 28, 28))
+    assert [r.shape[0] for r in rows] == [64, 128, 32, 192]
+    assert rows[1].macs == conv_macs(192, 128, 3, 28) and rows[2].macs == conv_macs(192, 32, 5, 28)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5 and lines[1].lstrip().startswith("3×3 ") and "416×28×28" in lines[-1]
+
+
+def test_field_on_picture_frames_the_field_past_the_picture_and_shares_one_log_scale():
+    picture, field = np.zeros((20, 20, 3)), np.ones((20, 20)) / 400
+    peaked = field.copy()
+    peaked[10, 10] = 1.0
+    fig = figures.field_on_picture(picture, [(field, "flat"), (peaked, "peaked")], top=-5, size=31, centre=10,
+                                   title="unit")
+    assert len(fig.axes) == 4  # the picture, two maps and one colour bar
+    assert fig.axes[1].images[0].norm is fig.axes[2].images[0].norm  # one scale for both maps
+    assert fig.axes[1].images[0].norm.vmax == 1.0 and fig.axes[0].get_xlim()[0] < -5  # the view reaches past
+    assert [len(ax.patches) for ax in fig.axes[:3]] == [1, 1, 1] and fig.axes[2].get_title() == "peaked"

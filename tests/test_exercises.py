@@ -60,8 +60,7 @@ def test_attempt_turns_errors_into_messages():
     def broken(x):
         return x[10]
 
-    assert verdict(attempt(unfinished, [1]), [1]) == \
-        "not yet: your function returns nothing yet (replace ... with your code)"
+    assert verdict(attempt(unfinished, [1]), [1]) == "not answered yet (replace ... with your code)"
     assert verdict(attempt(broken, [1]), [1]).startswith("not yet: your function raised IndexError")
     assert attempt(lambda x: x * 2, 3) == 6
 

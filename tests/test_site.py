@@ -65,6 +65,12 @@ def heading(path):
             return match.group(1).strip()
 
 
+def solutions(path):
+    """The sources of the notebook's solution cells (code cells tagged "solution")."""
+    return [c.source for c in nbformat.read(path, as_version=4).cells
+            if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
+
+
 PAGES = sorted({page_of(p) for p in NOTEBOOKS} | {"index.html"})
 NOTEBOOK_PAGES = [page_of(p) for p in NOTEBOOKS if page_of(p) != "index.html"]
 EXPLORERS = [p for p in NOTEBOOKS if has_explorer(p)]
@@ -144,7 +150,24 @@ def test_animations_keep_their_controls(site, path):
     assert 'title="Play"' in text and "anim-slider" in text
 
 
-@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name != "00_index.ipynb"], ids=lambda p: p.stem)
+LESSONS = [p for p in NOTEBOOKS if p.name != "00_index.ipynb"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_solutions_wait_behind_show_solution(site, path):
+    """Each solution cell, code and output, sits in a closed <details> box; nothing else does."""
+    text = read(site, page_of(path))
+    boxes = re.findall(r"<details class=\"convlab-solution\">\s*<summary>Show solution</summary>(.*?)</details>", text,
+                       flags=re.S)
+    assert solutions(path) and len(boxes) == len(solutions(path))
+    for box, source in zip(boxes, solutions(path), strict=True):
+        assert "celltag_solution" in box and "correct ✓" in box
+        shown = html.unescape(re.sub(r"<[^>]+>", "", box))  # the highlighted code as text
+        assert all(line in shown for line in source.strip().splitlines()[-2:])
+    assert text.count("celltag_solution") == len(boxes)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
 def test_page_title_is_the_notebook_heading(site, path):
     assert f"<title>{html.escape(heading(path), quote=False)}</title>" in read(site, page_of(path))
 

@@ -78,6 +78,27 @@ def check_bring_your_own_picture(page, area):
     assert "Showing gradient.png" in area.inner_text()
 
 
+def solution_count(notebook):
+    cells = nbformat.read(NOTEBOOK_DIR / notebook, as_version=4).cells
+    return sum(c.cell_type == "code" and "solution" in c.metadata.get("tags", []) for c in cells)
+
+
+def check_solutions_wait_to_be_asked_for(page, notebook):
+    """Every solution sits in a closed "Show solution" box: its code and output are out of sight until
+    the reader opens it; opening one shows the code Voila otherwise hides, and its passing check."""
+    boxes = page.locator("details.convlab-solution")
+    assert boxes.count() == solution_count(notebook)
+    if not boxes.count():
+        return
+    assert page.locator("details.convlab-solution[open]").count() == 0
+    first = boxes.first
+    assert not first.locator(".convlab-solution-source").is_visible()
+    first.locator("summary").click()
+    source = first.locator(".convlab-solution-source")
+    source.wait_for(state="visible", timeout=5000)
+    assert "check(" in source.inner_text() and "correct ✓" in first.inner_text()
+
+
 def present_arguments():
     """The arguments `make present` gives Voila after the notebook directory (read from the Makefile,
     so that the test serves exactly what a teacher gets)."""
@@ -134,6 +155,7 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         shown_code = page.locator(".jp-CodeCell:not(.jp-mod-noInput)").count()
         assert shown_code == 0, f"{shown_code} code cells show their code in presentation mode"
         check_no_cell_errors(page, "in Voila", console)
+        check_solutions_wait_to_be_asked_for(page, notebook)
         links = page.eval_on_selector_all("a[href$='.ipynb']", "as => as.map(a => a.href)")
         assert all("/voila/render/" in link for link in links), f"links leaving Voila: {links}"
         areas = explorers(page, expected, console, "in Voila")
