@@ -1,6 +1,7 @@
-"""Small figures for the lessons, so that a lesson cell shows the idea and not the plotting:
-a row of pictures (diverging maps get a scale symmetric about zero and a colour bar). Each returns
-a bare matplotlib Figure (not pyplot's), which a notebook shows once as the cell's result."""
+"""Small figures for the lessons, so that a lesson cell shows the idea and not the plotting: a row of
+pictures (diverging maps get a scale symmetric about zero and a colour bar), a 1×1 convolution as a
+matrix per pixel, a score map beside its picture, a unit's field on a picture. Each returns a
+`Picture`, a bare matplotlib Figure (not pyplot's) that a notebook shows once as the cell's result."""
 
 import io
 
@@ -31,23 +32,12 @@ def image_row(panels, height=2.8, width_per_panel=2.4, title_size=10):
     axes = fig.subplots(1, len(panels), squeeze=False)[0]
     for ax, panel in zip(axes, panels, strict=True):
         image, title, cmap = (*panel, None)[:3]
-        image = np.asarray(image)
-        if cmap in DIVERGING:
-            reach = float(np.abs(image).max()) or 1.0
-            shown = ax.imshow(image, cmap=cmap, vmin=-reach, vmax=reach)
-            fig.colorbar(shown, ax=ax, shrink=0.8, pad=0.02)
-        else:
-            ax.imshow(image, cmap=cmap if image.ndim == 2 else None)
-        ax.set_title(title, fontsize=title_size)
-        ax.set_axis_off()
+        _show(fig, ax, image, cmap, title, title_size)
     return fig
 
 
-# --- notebook 03: a 1×1 convolution as a matrix per pixel, and the score map of a sliding classifier ---
-
-
-def _show(fig, ax, image, cmap=None, title=""):
-    """imshow by the rule of `image_row`: a diverging map is centred on 0 and gets a colour bar."""
+def _show(fig, ax, image, cmap=None, title="", title_size=10):
+    """One picture, by the rule of `image_row`: a diverging map is centred on 0 and gets a colour bar."""
     image = np.asarray(image)
     if cmap in DIVERGING:
         reach = float(np.abs(image).max()) or 1.0
@@ -55,9 +45,12 @@ def _show(fig, ax, image, cmap=None, title=""):
         fig.colorbar(shown, ax=ax, shrink=0.8, pad=0.02)
     else:
         shown = ax.imshow(image, cmap=cmap if image.ndim == 2 else None)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=title_size)
     ax.set_axis_off()
     return shown
+
+
+# --- notebook 03: a 1×1 convolution as a matrix per pixel, and the score map of a sliding classifier ---
 
 
 def _frame(ax, row, col, size=1, color="lime", linewidth=2):
