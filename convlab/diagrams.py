@@ -89,12 +89,12 @@ def _output_shapes(module, input_shape):
         def record(layer_, inputs, output):
             shapes.setdefault(id(layer_), tuple(output.shape[1:]))  # first call: reused ReLUs keep the first
         hooks.append(layer.register_forward_hook(record))
+    was_training = module.training
     try:
         with torch.no_grad():
-            was_training = module.training
             module.eval()(torch.zeros(1, *input_shape))
-            module.train(was_training)
     finally:
+        module.train(was_training)
         for hook in hooks:
             hook.remove()
     return shapes

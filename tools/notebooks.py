@@ -172,9 +172,9 @@ def with_index_parts(index, paths):
     glossary, posts = glossary_table(paths), posts_table(paths)
     for cell in (c for c in index.cells if c.cell_type == "markdown"):
         source = TIME.sub(lambda m: f"{m[1]}≈ {minutes[m[3]]} min{m[5]}" if m[3] in minutes else m[0], cell.source)
-        source = generated(generated(source, GLOSSARY_MARK, glossary), POSTS_MARK, posts)
-        cell.source = TIMES_MARK.join([source.split(TIMES_MARK)[0], "\n" + times_note()]) if TIMES_MARK in source \
-            else source
+        for mark, body in ((GLOSSARY_MARK, glossary), (POSTS_MARK, posts), (TIMES_MARK, times_note())):
+            source = generated(source, mark, body)
+        cell.source = source
     return index
 
 
@@ -206,9 +206,9 @@ def tidy_lessons(paths, check=False):
     """Nav lines, collapsed solutions and the summary's glossary line of the lessons in `paths` (all
     lessons are read for the prev / next titles); returns the names of those that were (or, with
     `check`, are) out of date."""
-    lessons, stale = notebooks(), []
+    lessons, stale, wanted = notebooks(), [], {p.resolve() for p in paths}
     for i, path in enumerate(lessons):
-        if path.resolve() not in {p.resolve() for p in paths}:
+        if path.resolve() not in wanted:
             continue
         nb = nbformat.read(path, as_version=4)
         before = nbformat.writes(nb)
@@ -259,7 +259,8 @@ def main(argv):
             nav()
         execute(rest or [*notebooks(), NOTEBOOKS / INDEX_NOTEBOOK])
     elif command == "index":
-        print("updated: " + ", ".join(tidy_index()) if tidy_index(check=True) else "index up to date")
+        updated = tidy_index()
+        print("updated: " + ", ".join(updated) if updated else "index up to date")
     elif command in ("nav", "check"):
         stale = nav(check=command == "check")
         if stale:

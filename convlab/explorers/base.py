@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from convlab import draw
 from convlab.checks import is_int
 
-__all__ = ["Explorer", "set_range", "set_options", "choices", "slider", "bounded", "as_pool"]
+__all__ = ["Explorer", "set_range", "set_options", "choices", "slider", "bounded", "as_pool", "products"]
 
 
 def set_range(slider, lo, hi):
@@ -65,6 +65,15 @@ def bounded(value, name, lo, hi):
     if not is_int(value) or not lo <= value <= hi:
         raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer, got {value!r}")
     return int(value)
+
+
+def products(window, kernel, most=9):
+    """A readout's multiply–add, 'a·b + c·(−d) + …', for a window and its kernel; past `most`
+    products, just how many there are."""
+    if kernel.size > most:
+        return f"{kernel.size} products"
+    return " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel(),
+                                                                                strict=True))
 
 
 def as_pool(array, ndim, name):

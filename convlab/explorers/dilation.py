@@ -10,20 +10,12 @@ from matplotlib.colors import to_rgba
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_output_size, effective_kernel_size
-from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.explorers.base import Explorer, bounded, products, set_range, slider
 from convlab.receptive import coverage, receptive_field
 
 __all__ = ["DilationExplorer"]
 
 MAX_LAYERS = 3
-
-
-def _terms(window, kernel):
-    """'a·b + c·(−d) + …', or the number of products when there are too many to read."""
-    if kernel.size > 9:
-        return f"Σ of {kernel.size} products"
-    return " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel(),
-                                                                                strict=True))
 
 
 class DilationExplorer(Explorer):
@@ -195,7 +187,7 @@ class DilationExplorer(Explorer):
             f"output = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / 1⌋ + 1 = {top} + 1 = <b>{out}</b>; "
             + (f"padding d·(k − 1)/2 = {same:g} keeps the size ('same')" if same == int(same)
                else f"'same' would need d·(k − 1)/2 = {same:g}: an even kernel pads unevenly"),
-            f"out[{st['position'][0]}, {st['position'][1]}] = " + _terms(st["window"], st["weight"])
+            f"out[{st['position'][0]}, {st['position'][1]}] = " + products(st["window"], st["weight"])
             + f" = <b>{st['value']:g}</b>",
             "stack: receptive field " + " → ".join(f"{f.size}" for f in st["fields"])
             + f" (each layer adds (k − 1)·d = {k - 1}·d)",

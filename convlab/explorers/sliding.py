@@ -8,16 +8,9 @@ from matplotlib.colors import to_rgba
 from convlab import draw, reference
 from convlab.arithmetic import conv_macs, conv_output_size, conv_params, effective_kernel_size
 from convlab.checks import pair
-from convlab.explorers.base import Explorer, as_pool, bounded, set_range, slider
+from convlab.explorers.base import Explorer, as_pool, bounded, products, set_range, slider
 
 __all__ = ["SlidingKernelExplorer"]
-
-
-def _terms(window, kernel):
-    """'a·b + c·d + …' for one channel's window and kernel."""
-    parts = [f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel(),
-                                                                           strict=True)]
-    return " + ".join(parts)
 
 
 def _floor_line(axis, n, p, d, k, s, out):
@@ -221,8 +214,7 @@ class SlidingKernelExplorer(Explorer):
         cols = ", ".join(str(left + v * d) for v in range(kw))
         lines.append(f"out[{f}, {i}, {j}] reads rows {rows} and columns {cols} of the padded input:")
         for c, total in enumerate(st["partial_sums"]):
-            terms = _terms(st["window"][c], st["weight"][f, c]) if kh * kw <= 9 else f"{kh * kw} products"
-            lines.append(f"&nbsp;&nbsp;channel {c}: {terms} = {total:g}")
+            lines.append(f"&nbsp;&nbsp;channel {c}: {products(st['window'][c], st['weight'][f, c])} = {total:g}")
         lines.append(f"&nbsp;&nbsp;sum over {st['in_channels']} channel{'s' * (st['in_channels'] > 1)} "
                      f"= <b>{st['value']:g}</b>")
         lines.append(f"effective kernel {st['effective_kernel_size'][0]}×{st['effective_kernel_size'][1]} · "
