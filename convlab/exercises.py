@@ -9,6 +9,7 @@ import numpy as np
 
 __all__ = ["check", "verdict", "check_design", "design_verdict", "attempt", "Failed", "is_number"]
 
+UNFINISHED = "not answered yet (replace ... with your code)"
 RTOL, ATOL = 1e-6, 1e-9  # the default tolerance: exact for integers, float rounding for the rest
 
 
@@ -23,13 +24,16 @@ class Failed:
 
 
 def attempt(function, *args, **kwargs):
-    """function(*args, **kwargs), or a `Failed` saying what went wrong (which `check` reports)."""
+    """function(*args, **kwargs), or a `Failed` saying what went wrong (which `check` reports): a
+    function that returns `...` or trips over a `...` left in its code is not answered yet."""
     try:
         result = function(*args, **kwargs)
     except Exception as error:  # the reader's code: any error becomes a message
+        if isinstance(error, TypeError) and "ellipsis" in str(error):  # a `...` still in the code, used
+            return Failed(UNFINISHED)
         return Failed(f"not yet: your function raised {type(error).__name__}: {error}")
     if result is Ellipsis or result is None:
-        return Failed("not answered yet (replace ... with your code)")
+        return Failed(UNFINISHED)
     return result
 
 

@@ -4,6 +4,7 @@ traceback."""
 
 import numpy as np
 import pytest
+import torch
 
 from convlab.exercises import attempt, check, check_design, design_verdict, verdict
 
@@ -60,8 +61,13 @@ def test_attempt_turns_errors_into_messages():
     def broken(x):
         return x[10]
 
+    def half_written(x):
+        return x.reshape(...)  # a `...` the reader has not replaced yet
+
     assert verdict(attempt(unfinished, [1]), [1]) == "not answered yet (replace ... with your code)"
     assert verdict(attempt(broken, [1]), [1]).startswith("not yet: your function raised IndexError")
+    assert verdict(attempt(half_written, torch.zeros(2)), [1]) == "not answered yet (replace ... with your code)"
+    assert verdict(attempt(..., 3), [1]) == "not answered yet (replace ... with your code)"  # answer = ... called
     assert attempt(lambda x: x * 2, 3) == 6
 
 

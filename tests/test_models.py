@@ -9,7 +9,7 @@ import pytest
 import torch
 from torch import nn
 
-from convlab import models
+from convlab import costs, models
 from convlab.arithmetic import conv_output_size
 from convlab.models import MODELS, PUBLISHED_PARAMETERS, Bottleneck, InvertedResidual, named_layers, spatial_layers
 from convlab.receptive import gradient_map, layer_geometry, receptive_field
@@ -103,11 +103,7 @@ def conv_macs_at(conv, side):
 
 
 def macs(model):
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with FlopCounterMode(display=False) as counter:
-        model(torch.empty(1, 3, 224, 224, device="meta"))
-    return counter.get_total_flops() // 2
+    return costs.measure(model, (3, 224, 224), device="meta").macs
 
 
 def test_alexnet_of_the_2012_paper():
