@@ -1,11 +1,13 @@
 """The arithmetic of a convolution layer as plain formulas: output size, effective kernel
 size, parameter count and multiply–accumulates (MACs; FLOPs ≈ 2·MACs).
 
-Sizes are an int or an (h, w) pair; the answer comes back as the same kind.
+Sizes are an int or an (h, w) pair; the answer comes back as the same kind, always as Python ints.
 """
 
 from convlab.checks import (
-    ParameterTypeError,
+    Padding,
+    Size,
+    boolean,
     check_fits,
     padding_arg,
     positive_int,
@@ -17,14 +19,44 @@ from convlab.checks import (
 __all__ = ["conv_output_size", "effective_kernel_size", "conv_params", "conv_macs"]
 
 
-def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
-    """Output size of a convolution, per axis:
+def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
+                     dilation: Size = 1) -> Size:
+    """Output size of a convolution, per axis.
 
-        floor((size + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1
+    ``floor((size + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1``, as
+    ``torch.nn.Conv2d`` computes it.
 
-    `padding` may be an int, an (h, w) pair, "valid" (no padding) or "same" (output size
-    equals input size; needs stride 1, as in PyTorch).
+    Parameters
+    ----------
+    size : int or (int, int)
+        Input height and width (one int for a square input); at least 1.
+    kernel_size : int or (int, int)
+        Kernel height and width; at least 1.
+    stride : int or (int, int), default 1
+        Step between neighbouring windows; at least 1.
+    padding : int or (int, int) or {"valid", "same"}, default 0
+        Zeros added on each side (at least 0), "valid" (none) or "same" (the output is as
+        large as the input; needs stride 1, as in PyTorch).
+    dilation : int or (int, int), default 1
+        Spacing between kernel taps; at least 1.
 
+    Returns
+    -------
+    int or (int, int)
+        The output size: an int when every argument was an int (or a padding string),
+        else an (h, w) tuple.
+
+    Raises
+    ------
+    TypeError
+        A parameter that is not an int or a pair of ints (floats and bools too, as PyTorch
+        refuses them); the error is also a ValueError.
+    ValueError
+        A size below 1, a negative padding, an unknown padding string, "same" with a
+        stride, or a dilated kernel larger than the padded input.
+
+    Examples
+    --------
     >>> conv_output_size(7, 3, stride=2, padding=1)
     4
     >>> conv_output_size((5, 8), 3, padding="same")
@@ -48,11 +80,34 @@ def conv_output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     return same_kind(out, size, kernel_size, stride, padding, dilation)
 
 
-def effective_kernel_size(kernel_size, dilation=1):
-    """Span of a dilated kernel: kernel_size + (kernel_size − 1)·(dilation − 1).
+def effective_kernel_size(kernel_size: Size, dilation: Size = 1) -> Size:
+    """Span of a dilated kernel: ``kernel_size + (kernel_size − 1)·(dilation − 1)``.
 
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        Kernel height and width; at least 1.
+    dilation : int or (int, int), default 1
+        Spacing between kernel taps; at least 1.
+
+    Returns
+    -------
+    int or (int, int)
+        Input pixels the kernel spans, per axis: an int for int arguments, else a pair.
+
+    Raises
+    ------
+    TypeError
+        A parameter that is not an int or a pair of ints (also a ValueError).
+    ValueError
+        A parameter below 1.
+
+    Examples
+    --------
     >>> effective_kernel_size(3, dilation=2)
     5
+    >>> effective_kernel_size((3, 5), dilation=(1, 2))
+    (3, 9)
     """
     k = positive_pair(kernel_size, "kernel_size")
     d = positive_pair(dilation, "dilation")
@@ -60,8 +115,8 @@ def effective_kernel_size(kernel_size, dilation=1):
     return same_kind(out, kernel_size, dilation)
 
 
-def _channels_per_group(in_channels, out_channels, groups):
-    """in_channels / groups, after checking that groups divides both channel counts."""
+def _channels(in_channels, out_channels, groups):
+    """(out_channels, in_channels / groups) as Python ints, after checking that groups divides both."""
     c_in = positive_int(in_channels, "in_channels")
     c_out = positive_int(out_channels, "out_channels")
     g = positive_int(groups, "groups")
@@ -69,30 +124,85 @@ def _channels_per_group(in_channels, out_channels, groups):
         raise ValueError(f"in_channels must be divisible by groups, got in_channels={c_in}, groups={g}")
     if c_out % g:
         raise ValueError(f"out_channels must be divisible by groups, got out_channels={c_out}, groups={g}")
-    return c_in // g
+    return c_out, c_in // g
 
 
-def conv_params(in_channels, out_channels, kernel_size, groups=1, bias=True):
-    """Number of learnable numbers in a Conv2d: out·(in/groups)·kh·kw weights (+ out biases).
+def conv_params(in_channels: int, out_channels: int, kernel_size: Size, groups: int = 1, bias: bool = True) -> int:
+    """Number of learnable numbers in a Conv2d: ``out·(in/groups)·kh·kw`` weights (+ ``out`` biases).
 
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels in and out; at least 1, each divisible by `groups`.
+    kernel_size : int or (int, int)
+        Kernel height and width; at least 1.
+    groups : int, default 1
+        Number of channel groups (``groups == in_channels``: depthwise).
+    bias : bool, default True
+        Whether the layer adds one learnable bias per output channel.
+
+    Returns
+    -------
+    int
+        Weights plus biases, as a Python int (also for NumPy integer arguments).
+
+    Raises
+    ------
+    TypeError
+        A count that is not an int, a bad `kernel_size`, or a `bias` that is not True or
+        False (also a ValueError).
+    ValueError
+        A count below 1, or `groups` not dividing both channel counts.
+
+    Examples
+    --------
     >>> conv_params(64, 128, 3)
     73856
+    >>> conv_params(64, 64, 3, groups=64, bias=False)
+    576
     """
-    per_group = _channels_per_group(in_channels, out_channels, groups)
+    c_out, per_group = _channels(in_channels, out_channels, groups)
     kh, kw = positive_pair(kernel_size, "kernel_size")
-    if not isinstance(bias, bool):
-        raise ParameterTypeError(f"bias must be True or False, got {bias!r}")
-    return out_channels * per_group * kh * kw + (out_channels if bias else 0)
+    return c_out * per_group * kh * kw + (c_out if boolean(bias, "bias") else 0)
 
 
-def conv_macs(in_channels, out_channels, kernel_size, output_size, groups=1):
-    """Multiply–accumulates of one forward pass on one image: every output value
-    (out·oh·ow of them) takes (in/groups)·kh·kw multiply–adds. Bias additions not counted.
+def conv_macs(in_channels: int, out_channels: int, kernel_size: Size, output_size: Size, groups: int = 1) -> int:
+    """Multiply–accumulates of one forward pass on one image.
 
+    Every output value (``out·oh·ow`` of them) takes ``(in/groups)·kh·kw`` multiply–adds;
+    bias additions are not counted. FLOPs ≈ 2·MACs.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        Channels in and out; at least 1, each divisible by `groups`.
+    kernel_size : int or (int, int)
+        Kernel height and width; at least 1.
+    output_size : int or (int, int)
+        Height and width of the output map (see `conv_output_size`); at least 1.
+    groups : int, default 1
+        Number of channel groups.
+
+    Returns
+    -------
+    int
+        The number of multiply–accumulates, as a Python int.
+
+    Raises
+    ------
+    TypeError
+        A parameter of the wrong type (also a ValueError).
+    ValueError
+        A parameter below 1, or `groups` not dividing both channel counts.
+
+    Examples
+    --------
     >>> conv_macs(64, 128, 3, 32)
     75497472
+    >>> conv_macs(64, 64, 3, 32, groups=64)  # depthwise: 9 multiply-adds per output value
+    589824
     """
-    per_group = _channels_per_group(in_channels, out_channels, groups)
+    c_out, per_group = _channels(in_channels, out_channels, groups)
     kh, kw = positive_pair(kernel_size, "kernel_size")
     oh, ow = positive_pair(output_size, "output_size")
-    return out_channels * oh * ow * per_group * kh * kw
+    return c_out * oh * ow * per_group * kh * kw

@@ -350,6 +350,32 @@ def test_conv_macs_rejects_non_integer_groups():
         conv_macs(4, 4, 3, 8, groups=2.0)
 
 
+# --- NumPy and big integers in, Python ints out -----------------------------------------
+
+
+def test_numpy_integers_give_python_ints_everywhere():
+    i = np.int64
+    results = [conv_params(i(64), i(128), i(3), groups=i(2)), conv_macs(i(64), i(128), i(3), i(32), groups=i(2)),
+               effective_kernel_size(i(3), i(2)), conv_output_size(i(9), i(3), i(2)),
+               *conv_output_size((i(9), i(8)), [i(3)]), *effective_kernel_size((i(3), i(5)), i(2))]
+    assert [type(r) for r in results] == [int] * len(results)
+    assert results[:4] == [36992, 37748736, 5, 4]  # 128·32·9 + 128;  128·32·32 · 32·9;  3 + 2;  (9 − 3) // 2 + 1
+
+
+def test_counts_past_int64_are_exact_not_wrapped():
+    # with NumPy int64 arithmetic 2**40 · 2**40 · 9 would wrap; Python ints do not
+    big = np.int64(2**40)
+    assert conv_params(big, big, 3, bias=False) == 2**80 * 9
+    assert conv_macs(big, big, 3, big) == 2**40 * 2**80 * 2**40 * 9
+    assert conv_output_size(2**70, 3) == 2**70 - 2
+
+
+def test_numpy_bools_are_a_bias_and_numpy_ints_are_not():
+    assert conv_params(4, 4, 3, bias=np.True_) == 148 and conv_params(4, 4, 3, bias=np.False_) == 144
+    with raises_naming(ParameterTypeError, "bias", "True or False", "got np.int64(1)"):
+        conv_params(4, 4, 3, bias=np.int64(1))
+
+
 # --- importing convlab is light ----------------------------------------------------------
 
 

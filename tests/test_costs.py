@@ -2,6 +2,7 @@
 small one, and figures give diverging maps a colour bar centred on zero."""
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
@@ -14,6 +15,9 @@ def test_measure_agrees_with_the_formulas():
     assert cost == ((128, 32, 32), conv_params(64, 128, 3, groups=2), conv_macs(64, 128, 3, 32, groups=2))
     meta = costs.measure(nn.Conv2d(512, 4096, 7, device="meta"), (512, 7, 7), device="meta")
     assert meta.params == conv_params(512, 4096, 7) and meta.shape == (4096, 1, 1)
+    # a module built on meta is measured on meta without being told (and so are tables of its layers)
+    assert costs.measure(nn.Conv2d(512, 4096, 7, device="meta"), (512, 7, 7)) == meta
+    assert costs.cost_table([("fc6", nn.Conv2d(512, 4096, 7, device="meta"))], (512, 7, 7)) == meta
 
 
 def test_cost_table_chains_the_layers_and_sums(capsys):
@@ -82,3 +86,43 @@ def test_field_on_picture_frames_the_field_past_the_picture_and_shares_one_log_s
     assert fig.axes[1].images[0].norm is fig.axes[2].images[0].norm  # one scale for both maps
     assert fig.axes[1].images[0].norm.vmax == 1.0 and fig.axes[0].get_xlim()[0] < -5  # the view reaches past
     assert [len(ax.patches) for ax in fig.axes[:3]] == [1, 1, 1] and fig.axes[2].get_title() == "peaked"
+
+
+def test_measure_refuses_what_it_cannot_measure_with_a_message_naming_it():
+    conv = nn.Conv2d(3, 4, 3)
+    cases = [
+        (dict(input_shape=None), TypeError, "input_shape must be a tuple of integers"),
+        (dict(input_shape=(3, 8.0, 8)), TypeError, "input_shape must be a tuple of integers"),
+        (dict(input_shape=(3, 0, 8)), ValueError, "input_shape must hold positive sizes"),
+        (dict(input_shape=(4, 8, 8)), ValueError, r"layer cannot take input_shape \(4, 8, 8\) on cpu: RuntimeError"),
+        (dict(layer=nn.Conv2d(1, 4, 3), input_shape=(8, 8)), ValueError, r"batch of one output .* \(C, H, W\)"),
+        (dict(input_shape=(3, 10**5, 10**5)), ValueError, "device='meta'"),
+        (dict(input_shape=(3, 2**62, 2**62), device="meta"), ValueError, "too large for PyTorch"),
+        (dict(device="nope"), ValueError, "device must be one PyTorch can use here"),
+        (dict(layer="conv"), TypeError, "layer must be a torch module or a function"),
+        (dict(layer=lambda x: 3), ValueError, "layer must return a batch of one output"),
+    ]
+    for kwargs, error, match in cases:
+        with pytest.raises(error, match=match):
+            costs.measure(**{"layer": conv, "input_shape": (3, 8, 8), **kwargs})
+    if not torch.cuda.is_available():  # this build of torch raises an AssertionError for CUDA: now a ValueError
+        with pytest.raises(ValueError, match="device must be one PyTorch can use here"):
+            costs.measure(conv, (3, 8, 8), device="cuda")
+
+
+def test_the_tables_refuse_malformed_steps_and_modules(capsys):
+    conv = nn.Conv2d(3, 4, 3)
+    with pytest.raises(ValueError, match=r"steps must be \(name, layer\) pairs, got .* at steps\[1\]"):
+        costs.cost_table([("a", conv), conv], (3, 8, 8))
+    with pytest.raises(ValueError, match=r"steps\[1\] \(second\) cannot take input_shape \(4, 6, 6\)"):
+        costs.cost_table([("first", conv), ("second", conv)], (3, 8, 8))
+    with pytest.raises(ValueError, match="width must be at most 200"):
+        costs.cost_table([("a", conv)], (3, 8, 8), width=10**6)
+    with pytest.raises(TypeError, match="layers must be a list"):
+        costs.activations(conv(torch.zeros(1, 3, 8, 8)).sum(), (3, 8, 8))
+    with pytest.raises(ValueError, match=r"layers\[1\] cannot take input_shape \(4, 6, 6\)"):
+        costs.activations([conv, conv], (3, 8, 8))
+    with pytest.raises(TypeError, match="module must have `branches`"):
+        costs.branch_table(conv, (3, 8, 8))
+    assert costs.cost_table([], (3, 8, 8)) == ((3, 8, 8), 0, 0)  # no steps: nothing printed, nothing spent
+    assert capsys.readouterr().out.count("\n") == 1  # the one line of the first table, before its second step failed

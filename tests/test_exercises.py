@@ -85,3 +85,51 @@ def test_check_prints_one_line_per_answer(capsys):
     check_design([1], {"one layer": lambda d: len(d) == 1}, "exercise 2")
     out = capsys.readouterr().out
     assert out.startswith("exercise 1: correct ✓\nexercise 2: correct ✓")
+
+
+@pytest.mark.parametrize("answer, expected, words", [
+    (b"15", 15, "is text"),  # NumPy reads bytes as a number: this used to be "correct"
+    ([1, "2"], [1, 2], "part of [1, '2'] is text"),  # and this too
+    (np.array(["15"]), 15, "holds text"),
+    ((1, None), (1, 2), "part of the answer is None"),
+    (10**400, 15, "too large to compare"),  # an OverflowError before
+    (15 + 0j, 15, "complex"),
+    ([1 + 2j, 2], [1, 2], "not a number"),
+    (True, 1, "should be a number, not True or False"),
+    (1, True, "should be True or False"),
+    (False, True, "not False"),
+    (torch.ones(2, device="meta"), [1, 1], "holds no values"),
+])
+def test_more_malformed_answers_get_a_friendly_message(answer, expected, words):
+    message = verdict(answer, expected)
+    assert message.startswith("not") and words in message
+
+
+def test_a_tensor_that_requires_grad_is_an_answer_like_any_other():
+    x = torch.tensor([36.0, 81.0], requires_grad=True)
+    assert verdict(x * 1, (36, 81)) == "correct ✓"  # np.asarray raised a RuntimeError on it before
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(expected=None), "expected must be a number"),
+    (dict(expected=float("nan")), "expected must hold finite numbers"),
+    (dict(expected=[1 + 1j]), "expected must be a number"),
+    (dict(rtol=-0.1), "rtol must be a non-negative"),
+    (dict(atol="0"), "atol must be a non-negative number"),
+    (dict(rtol=True), "rtol must be a non-negative number"),
+])
+def test_the_authors_mistakes_raise_naming_them(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        verdict(15, **{"expected": 15, **kwargs})
+
+
+def test_conditions_must_be_a_dict_of_functions():
+    for conditions in ({}, [lambda d: True], {"at least 3": 3}, None):
+        with pytest.raises(TypeError, match="conditions must be a non-empty dict"):
+            design_verdict([1, 2, 3], conditions)
+    assert "(text in quotes: write it without them?)" in design_verdict("3", {"odd": lambda d: d % 2 == 1})
+
+
+def test_attempt_on_something_that_is_not_a_function():
+    assert verdict(attempt(15, 3), 15) == "not yet: 15 is not a function (write it with def, or as a lambda)"
+    assert verdict(attempt(None), 15) == "not answered yet (replace ... with your code)"

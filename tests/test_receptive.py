@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 from torch import nn
 
 from convlab.arithmetic import conv_output_size
-from convlab.receptive import RF, coverage, gradient_map, receptive_field
+from convlab.receptive import (
+    RF,
+    coverage,
+    effective_receptive_field,
+    gradient_map,
+    receptive_field,
+    spread,
+    uniform_spread,
+)
 
 
 def test_three_3x3_layers_see_7_pixels_and_dilations_1_2_4_see_15():
@@ -157,3 +165,154 @@ def test_subclasses_of_known_layers_are_understood():
         pass
 
     assert receptive_field(Block(Wide(1, 1, 5, padding=2), nn.ReLU())) == [RF(5, 1, 0.0)]
+
+
+# --- exact arithmetic for any depth, and bad input ------------------------------------------------
+
+
+def trinomial_row(n):
+    """Path counts along one axis of n stacked 3-tap layers: the coefficients of (1 + x + x²)^n, as Python ints."""
+    row = [1]
+    for _ in range(n):
+        row = [sum(row[j] for j in (i - 2, i - 1, i) if 0 <= j < len(row)) for i in range(len(row) + 2)]
+    return row
+
+
+def test_coverage_of_a_deep_stack_never_wraps_around():
+    # 25 layers of 3×3: the largest count, about (3**25 / 10)**2 ≈ 7·10²¹, is past int64; int64 arithmetic wraps
+    # silently (to negative or wrong counts), so coverage counts in float64 there
+    exact = np.outer(np.array(trinomial_row(25), dtype=object), np.array(trinomial_row(25), dtype=object))
+    counts = coverage([(3, 1, 1, 1)] * 25)
+    assert counts.dtype == np.float64 and max(exact.ravel()) > np.iinfo(np.int64).max
+    np.testing.assert_allclose(counts, exact.astype(float), rtol=1e-13)
+    assert counts.sum() == pytest.approx(9.0 ** 25, rel=1e-13) and (counts > 0).all()
+
+
+def test_coverage_stays_exact_int64_while_every_count_fits():
+    counts = coverage([(3, 1, 1, 1)] * 21)  # largest count ≈ 1.2·10¹⁸ (22 layers: 1.05·10¹⁹, past 2**63)
+    assert counts.dtype == np.int64
+    row = trinomial_row(21)
+    assert counts.tolist() == [[a * b for b in row] for a in row]
+
+
+def test_the_recurrence_is_exact_for_huge_layers():
+    k = 2**62  # past float64's 2**53: a float recurrence would round
+    field = receptive_field([(k + 1, 3, 0, 4)])[0]
+    assert field == RF(4 * k + 1, 3, float(2 * k)) and field.size == 2**64 + 1 and type(field.size) is int
+
+
+@pytest.mark.parametrize("layers, match", [
+    ([(3, 2, "same", 1)], "padding='same' needs stride 1"),  # as nn.Conv2d(padding='same', stride=2) refuses
+    (5, "layers must be a list"),
+    ([(3, 1, 1, 1), "3x3"], r"layers\[1\]"),
+    ([(3, 1, 1, 1), (3, 1.0, 1, 1)], r"layers\[1\]: stride must be an integer"),
+    ([(10**9, 1, 0, 10**9)], "layers: the receptive field along one axis would hold"),
+])
+def test_more_that_it_refuses_with_a_message_saying_where(layers, match):
+    with pytest.raises(ValueError, match=match):
+        coverage(layers)
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+def test_a_module_with_an_empty_kernel_is_refused():
+    # nn.Conv2d(1, 1, 0) can be built (with a warning), but its forward pass refuses to run
+    with pytest.raises(ValueError, match="layers\\[0\\]: a Conv2d's kernel_size must be a positive integer"):
+        receptive_field([nn.Conv2d(1, 1, 0)])
+
+
+def test_same_padding_in_a_tuple_is_pytorchs_padding_before_the_input():
+    assert receptive_field([(4, 1, "same", 1)]) == receptive_field([(4, 1, 1, 1)])  # 3 in all: 1 before, 2 after
+    assert receptive_field([(4, 1, "same", 1)]) == receptive_field(nn.Conv2d(1, 1, 4, padding="same"))
+
+
+def test_gradient_map_refuses_a_unit_outside_the_output():
+    conv = nn.Conv2d(1, 1, 3)  # 7×7 in, 5×5 out
+    for unit in [(5, 0), (0, 5), (-1, 2), (2, 2, 2)]:
+        with pytest.raises(ValueError, match=r"unit must (lie in the 5×5 output|be a \(row, col\) pair)"):
+            gradient_map(conv, 7, unit=unit)
+    for unit in [(2.0, 1), "centre", 3, (True, 1)]:
+        with pytest.raises(TypeError, match="unit must be a"):
+            gradient_map(conv, 7, unit=unit)
+    assert gradient_map(conv, 7, unit=[np.int64(4), 0])[1] == (4, 0)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(module=lambda x: x), "module must be a torch.nn.Module"),
+    (dict(channels=2), r"module cannot take an input of shape \(1, 2, 7, 7\)"),
+    (dict(inputs=torch.ones(1, 1, 6, 7)), r"inputs must have shape \(1, 1, 7, 7\)"),
+    (dict(inputs=torch.ones(1, 1, 7, 7, dtype=torch.complex64)), "inputs must hold real numbers"),
+    (dict(module=nn.Flatten()), "module must return a 4-D map"),
+    (dict(module=nn.Conv2d(1, 1, 3).requires_grad_(False), inputs=torch.ones(1, 1, 7, 7).requires_grad_(False)),
+     None),
+    (dict(input_size=10**5), "would hold"),
+])
+def test_gradient_map_refuses_what_it_cannot_map(kwargs, match):
+    call = {"module": nn.Conv2d(1, 1, 3), "input_size": 7, **kwargs}
+    if match is None:  # frozen weights are fine: the gradient still reaches the input
+        assert gradient_map(**call)[0].shape == (7, 7)
+        return
+    with pytest.raises((ValueError, TypeError), match=match):
+        gradient_map(**call)
+
+
+def test_gradient_map_leaves_the_callers_tensor_alone():
+    inputs = torch.rand(1, 1, 7, 7, dtype=torch.float64)  # already float64: .to() would hand back this very tensor
+    gradient_map(nn.Conv2d(1, 1, 3), 7, inputs=inputs)
+    assert not inputs.requires_grad and inputs.grad is None
+
+
+def erf_by_hand(make, size, seeds):
+    total = 0
+    for seed in seeds:
+        torch.manual_seed(seed)
+        net, x = make(), torch.randn(1, 1, size, size)
+        total = total + gradient_map(net, size, inputs=x)[0]
+    return total / total.sum()
+
+
+def test_effective_receptive_field_leaves_the_callers_random_numbers_alone():
+    def make():
+        return nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(), nn.Conv2d(4, 1, 3))
+
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    erf = effective_receptive_field(make, 9, seeds=range(3))
+    assert torch.equal(torch.get_rng_state(), before)  # the next torch.rand in the notebook is what it was
+    np.testing.assert_allclose(erf, erf_by_hand(make, 9, range(3)), rtol=1e-12)  # the same seeding as ever
+    np.testing.assert_allclose(effective_receptive_field(make, 9, seeds=[np.int64(2)]), erf_by_hand(make, 9, [2]))
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(seeds=()), ValueError, "at least one seed"),
+    (dict(seeds=range(0)), ValueError, "at least one seed"),
+    (dict(seeds=8), TypeError, "seeds must be an iterable"),
+    (dict(seeds="8"), TypeError, "seeds must be an iterable"),
+    (dict(seeds=[1.5]), TypeError, "seeds must be integers"),
+    (dict(seeds=[2**64]), ValueError, "seeds must lie in"),
+    (dict(make_network=nn.Conv2d(1, 1, 3)(torch.ones(1, 1, 3, 3))), TypeError, "make_network must be a function"),
+    (dict(make_network=lambda: 3), TypeError, "make_network must return a torch module"),
+    (dict(make_network=lambda: nn.Conv2d(1, 1, 3).requires_grad_(False).apply(
+        lambda m: torch.nn.init.zeros_(m.weight) if isinstance(m, nn.Conv2d) else None)), ValueError, "zero"),
+])
+def test_effective_receptive_field_refuses_what_it_cannot_average(kwargs, error, match):
+    call = {"make_network": lambda: nn.Conv2d(1, 1, 3), "input_size": 7, **kwargs}
+    with pytest.raises(error, match=match):
+        effective_receptive_field(**call)
+
+
+@pytest.mark.parametrize("weights, match", [
+    (np.ones(5), "2-D"), (np.ones((2, 2, 2)), "2-D"), (np.zeros((3, 3)), "all be zero"),
+    (np.array([[1.0, -1.0]]), "non-negative"), (np.array([[1.0, np.nan]]), "finite"), ([["a"]], "integers or floats"),
+    (np.ones((2, 2), dtype=bool), "integers or floats"),
+])
+def test_spread_refuses_maps_it_has_no_width_for(weights, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        spread(weights)
+
+
+def test_uniform_spread_needs_a_positive_integer_size():
+    assert uniform_spread(np.int64(3)) == pytest.approx(np.sqrt(8 / 12))
+    assert uniform_spread(2**70) == pytest.approx(2**70 / np.sqrt(12), rel=1e-12)
+    for bad, error in [(0, ValueError), (-2, ValueError), (2.5, TypeError), (True, TypeError), ((3, 3), TypeError)]:
+        with pytest.raises(error, match="size must be a positive integer"):
+            uniform_spread(bad)

@@ -398,3 +398,46 @@ def test_im2col_rejects_bad_kernel_size(kernel_size, exc, parts):
 def test_im2col_rejects_x_of_wrong_ndim(shape):
     with raises_naming(ValueError, "x must be 3-D", f"got shape {shape}"):
         im2col(np.zeros(shape), 2)
+
+
+# --- arrays that are not numbers, and sizes that would not fit in memory ------------------------
+
+
+@CONVS
+@pytest.mark.parametrize("name", ["x", "weight", "bias"])
+@pytest.mark.parametrize("bad", [np.array(["a"]), [[1, 2], [3]], {"a": 1}, object(), np.ones(2, dtype=bool)])
+def test_rejects_arrays_that_are_not_numbers(conv, name, bad):
+    # PyTorch refuses bools too ("slow_conv2d_cpu" not implemented for 'Bool'); NumPy would multiply them as
+    # logical and/or, a silently wrong sum
+    kwargs = {"x": X4, "weight": K2, "bias": np.ones(1), name: bad}
+    with raises_naming(ParameterTypeError, f"{name} must be an array of"):
+        conv(**kwargs)
+
+
+def test_bool_images_were_wrong_before_they_were_refused():
+    x, w = np.ones((1, 2, 2), dtype=bool), np.ones((1, 1, 2, 2), dtype=bool)
+    assert int((x.reshape(1, 4) @ w.reshape(4, 1)).item()) == 1  # NumPy's bool "sum" of four products: not 4
+    with raises_naming(ParameterTypeError, "x must be an array", "got dtype bool"):
+        conv2d(x, w)
+
+
+@CONVS
+def test_tensors_and_complex_numbers_are_accepted_as_pytorch_accepts_them(conv):
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 5, 5)) + 1j * rng.standard_normal((2, 5, 5)), rng.standard_normal((3, 2, 2, 2))
+    np.testing.assert_allclose(conv(x, w.astype(complex)), torch_conv(x, w.astype(complex)), atol=1e-12)
+    np.testing.assert_allclose(conv(torch.from_numpy(x.real), torch.from_numpy(w)), torch_conv(x.real, w), atol=1e-12)
+    with raises_naming(ParameterTypeError, "x must be an array of numbers", "detach"):
+        conv(torch.ones(2, 5, 5, requires_grad=True), w)
+
+
+@CONVS
+@pytest.mark.parametrize("kwargs, name", [({"padding": 10**6}, "padding"), ({"padding": (0, 2**62)}, "padding")])
+def test_sizes_too_large_for_memory_are_refused_before_anything_is_allocated(conv, kwargs, name):
+    with raises_naming(ValueError, name, "would hold", "numbers"):
+        conv(X4, K2, **kwargs)
+
+
+def test_im2col_refuses_a_column_matrix_too_large_for_memory():
+    with raises_naming(ValueError, "im2col matrix", "would hold"):
+        im2col(np.zeros((128, 64, 64)), 15, padding=7)  # 128·225 rows × 4096 columns: 118 million numbers
