@@ -12,6 +12,7 @@
 """
 
 import argparse
+import io
 import statistics
 import sys
 import time
@@ -22,19 +23,11 @@ UPDATE_BUDGET_MS, SPEEDUP_BUDGET, CONV_BUDGET = 30.0, 3.0, 5.0
 
 
 def explorer_cases():
-    """(name, factory) for every explorer, opened on a typical example."""
-    from convlab import explorers
+    """(name, factory) for every explorer that changes its picture in place, opened as its
+    notebook opens it first (`example()`): a new explorer is benchmarked the moment it exists."""
+    from convlab.explorers import Explorer
 
-    return [
-        ("SlidingKernelExplorer", lambda: explorers.SlidingKernelExplorer(
-            input_size=(7, 6), kernel_size=3, stride=2, padding=1, in_channels=3, out_channels=2)),
-        ("PointwiseExplorer", lambda: explorers.PointwiseExplorer(in_channels=4, out_channels=3, input_size=4)),
-        ("FCEquivalenceExplorer", lambda: explorers.FCEquivalenceExplorer(channels=8, input_size=46)),
-        ("DilationExplorer", lambda: explorers.DilationExplorer(input_size=9, padding=2, dilations=(1, 2, 4))),
-        ("GroupConvExplorer", lambda: explorers.GroupConvExplorer(in_channels=8, out_channels=8, groups=2)),
-        ("StackedKernelExplorer", lambda: explorers.StackedKernelExplorer(layers=3)),
-        ("ReceptiveFieldExplorer", lambda: explorers.ReceptiveFieldExplorer(network="ResNet-50")),
-    ]
+    return [(cls.__name__, cls.example) for cls in Explorer.registry() if cls.in_place]
 
 
 def random_change(explorer, rng):
@@ -53,13 +46,93 @@ def _timed(function):
     return (time.perf_counter() - start) * 1e3
 
 
+def plain_artists(scene, ax):
+    """Draw a scene the plain matplotlib way, one artist per item (a Polygon per cell, a Text per
+    number), as an `interact` callback that redraws from scratch would."""
+    from matplotlib.patches import Polygon
+
+    from convlab import agg
+    from convlab.glyphs import FONT
+
+    if scene.pictures:
+        agg.AggRenderer(ax)._pictures(scene.pictures)
+    x0, x1, y_bottom, y_top = scene.view
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y_bottom, y_top)
+    for items, zorder in ((scene.fills, 1), (scene.marks, 4)):
+        for verts, face, edge, width in zip(*(items.joined(n) for n in ("verts", "faces", "edges", "widths")),
+                                            strict=True):
+            ax.add_patch(Polygon(verts, facecolor=face, edgecolor=edge, linewidth=width, zorder=zorder))
+    lines = scene.lines
+    for (a, b), color, width, dashed in zip(*(lines.joined(n) for n in ("segments", "colors", "widths", "dashed")),
+                                            strict=True):
+        ax.plot([a[0], b[0]], [a[1], b[1]], color=color, linewidth=width, linestyle="--" if dashed else "-",
+                zorder=2)
+    for items, transform, zorder in ((scene.texts, ax.transData, 3), (scene.titles_, ax.get_xaxis_transform(), 5)):
+        for text, (x, y), color, size in zip(items.flat("strings"), *(items.joined(n) for n in ("xy", "colors",
+                                                                                              "sizes")), strict=True):
+            ax.text(x, y, text, color=color, fontsize=size, fontproperties=FONT, ha="center", va="center",
+                    transform=transform, zorder=zorder, clip_on=False)
+
+
+def redraw_from_scratch(explorer, plain=True):
+    """The explorer's current picture made again from nothing: a new pyplot figure, the scene
+    described anew, saved as the inline backend saves it (PNG via savefig, bbox_inches="tight"),
+    then closed. With `plain`, one matplotlib artist per cell, number and line (`plain_artists`);
+    without, the explorer's own batched renderer on the new figure."""
+    import copy
+
+    import matplotlib.pyplot as plt
+
+    clone = copy.copy(explorer)
+    with plt.ioff():
+        clone.fig = plt.figure(figsize=explorer.figsize, dpi=explorer.dpi)
+    try:
+        clone.build()
+        clone.draw()
+        if plain:
+            plain_artists(clone.scene, clone.ax)
+        else:
+            clone.render()
+        buffer = io.BytesIO()
+        clone.fig.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+    finally:
+        plt.close(clone.fig)
+
+
 def time_explorer(factory, steps=40, seed=0):
     """Median ms of an update, of a plain from-scratch redraw and of a batched one, over
     `steps` random control changes (the three timed on the same states)."""
     explorer, rng = factory(), np.random.default_rng(seed)
-    times = [(_timed(lambda: random_change(explorer, rng)), _timed(explorer.redraw_from_scratch),
-              _timed(lambda: explorer.redraw_from_scratch(plain=False))) for _ in range(steps)]
+    times = [(_timed(lambda: random_change(explorer, rng)), _timed(lambda: redraw_from_scratch(explorer)),
+              _timed(lambda: redraw_from_scratch(explorer, plain=False))) for _ in range(steps)]
     return tuple(statistics.median(column) for column in zip(*times, strict=True))
+
+
+def pillow_png(rgba, level=1):
+    """PNG bytes of an RGBA array by Pillow at `compress_level` `level` (its default filters)."""
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG", compress_level=level)
+    return buffer.getvalue()
+
+
+def time_png(repeats=20):
+    """Per explorer example: (name, ms and KB of convlab.png.encode, ms and KB of Pillow at
+    compress_level=1) on the explorer's own picture, medians of `repeats`."""
+    from convlab import png
+
+    rows = []
+    for name, factory in explorer_cases():
+        explorer = factory()
+        explorer.png()
+        rgba = np.asarray(explorer.fig.canvas.buffer_rgba()).copy()
+        ours = _median_ms(lambda: png.encode(rgba), repeats)  # noqa: B023 (called at once)
+        pillow = _median_ms(lambda: pillow_png(rgba), repeats)  # noqa: B023
+        rows.append((name, ours, len(png.encode(rgba)) / 1e3, pillow, len(pillow_png(rgba)) / 1e3))
+    return rows
 
 
 def conv_cases():
@@ -118,6 +191,12 @@ def main(argv=None):
               f"{batched / update:7.1f}×")
         if update > UPDATE_BUDGET_MS or redraw / update < SPEEDUP_BUDGET:
             missed.append(name)
+
+    print("\nPNG encoding of each explorer's picture, median ms (and KB): convlab.png against Pillow at "
+          "compress_level=1")
+    print(f"{'explorer':24} {'convlab ms':>10} {'KB':>6} {'Pillow ms':>10} {'KB':>6} {'Pillow / convlab':>16}")
+    for name, ours, ours_kb, pillow, pillow_kb in time_png():
+        print(f"{name:24} {ours:10.2f} {ours_kb:6.0f} {pillow:10.2f} {pillow_kb:6.0f} {pillow / ours:15.1f}×")
 
     print(f"\nconv2d: NumPy reference vs PyTorch, float32, median ms (budget: ≤ {CONV_BUDGET:.0f}× PyTorch "
           "on 1×16×64×64)")

@@ -1,36 +1,24 @@
-"""Drawing for the explorers: numbered grids with a padding ring, channel stacks drawn as
-offset sheets, kernel windows with dilation gaps, highlighted cells, and fast PNG output.
+"""What an explorer's picture is made of: numbered grids with a padding ring, channel stacks drawn
+as offset sheets, kernel windows with dilation gaps, boxes, lines, text and pictures, collected in a
+`Scene` as plain arrays. How a scene becomes pixels is another module's job (`convlab.agg`).
 
-An explorer describes its whole picture on every update through a `Scene`:
+An explorer describes its whole picture on every update:
 
     scene.clear()
+    cell_px = scene.fit(width, height)      # the region to show, in cells
     scene.stack(rgba, origin, numbers)      # a tensor as offset sheets, front one numbered
     scene.window(x, y, kernel_size, dilation, depth)
     scene.box(x, y, width, height, color)
-    scene.commit()                          # refill the few matplotlib artists, in place
+    scene.titles([(line1, line2), …], centres)
 
-The scene owns a handful of matplotlib collections created once; `commit` refills them,
-so an update never creates a figure or an artist. Numbers are glyph outlines in one
-PathCollection: hundreds of Text artists would take ~100 ms to draw, this takes ~1 ms.
-Coordinates are in cells: x is the column and y the row, growing downward (see `fit`).
+Coordinates are in cells: x is the column and y the row, growing downward (see `Scene.fit`).
 """
 
-import struct
-import zlib
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from functools import cache, lru_cache
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.artist import Artist
-from matplotlib.collections import PathCollection, PolyCollection
 from matplotlib.colors import to_rgba, to_rgba_array
-from matplotlib.font_manager import FontProperties
-from matplotlib.patches import PathPatch, Polygon
-from matplotlib.path import Path
-from matplotlib.textpath import TextPath
-from matplotlib.transforms import IdentityTransform, blended_transform_factory
 
 PAD_COLOR = (0.88, 0.88, 0.88, 1.0)  # padding cells: light grey
 EMPTY_COLOR = (1.0, 1.0, 1.0, 1.0)  # cells not computed yet
@@ -40,17 +28,25 @@ DEPTH = 0.35  # each sheet behind the front one is shifted this many cells up an
 WINDOW_COLOR = "#d62728"
 OUTPUT_COLOR = "#2ca02c"
 EDGE_COLOR = to_rgba("0.45")
-FONT = FontProperties(family="DejaVu Sans")
+TITLE_ROWS = (0.95, 0.89)  # where a title block's two lines sit, as fractions of the figure height
 
 
 def cell_colors(values, cmap="Blues", vmin=None, vmax=None, span=(0.08, 0.58)):
     """RGBA per cell: values mapped onto the part `span` of `cmap`, pale enough for black
-    numbers to stay readable. For a diverging map use a span centred on 0.5, e.g. (0.3, 0.7): zero is white."""
+    numbers to stay readable. For signed values use `diverging_colors`."""
     v = np.asarray(values, dtype=float)
     lo = v.min(initial=0.0) if vmin is None else vmin
     hi = v.max(initial=1.0) if vmax is None else vmax
     t = (v - lo) / (hi - lo) if hi > lo else np.zeros_like(v)
     return _colormap(cmap)(span[0] + (span[1] - span[0]) * np.clip(t, 0.0, 1.0))
+
+
+def diverging_colors(values, reach=None, span=(0.3, 0.7), cmap="RdBu_r"):
+    """RGBA per cell on a scale symmetric around zero (zero is white, negative blue, positive
+    red) reaching ±`reach` (default: the largest magnitude in `values`)."""
+    reach = float(np.abs(values).max(initial=0.0)) if reach is None else float(reach)
+    reach = max(reach, 1e-12)
+    return cell_colors(values, cmap, -reach, reach, span)
 
 
 @cache
@@ -86,9 +82,22 @@ def squares(rows, cols, x0=0.0, y0=0.0):
     return _grid_squares(rows, cols) + (x0, y0)
 
 
+def centres(rows, cols, x0=0.0, y0=0.0, scale=1.0):
+    """Centres (rows·cols, 2) of the cells of a grid whose top-left is (x0, y0), `scale` cells
+    per grid cell, row by row."""
+    r, c = np.mgrid[0:rows, 0:cols]
+    return np.stack([x0 + (c.ravel() + 0.5) * scale, y0 + (r.ravel() + 0.5) * scale], axis=-1)
+
+
 def rectangle(x, y, width, height):
     """Corners (1, 4, 2) of one rectangle."""
     return np.array([[(x, y), (x + width, y), (x + width, y + height), (x, y + height)]], dtype=float)
+
+
+def outline(corners):
+    """The four sides (4, 2, 2) of a quadrilateral given by its corners (4, 2)."""
+    corners = np.asarray(corners, dtype=float)
+    return np.stack([corners, np.roll(corners, -1, axis=0)], axis=1)
 
 
 def stack_size(rows, cols, depth):
@@ -112,142 +121,112 @@ def grid_lines(rows, cols, x0=0.0, y0=0.0):
     return _grid_lines(rows, cols) + (x0, y0)
 
 
-@cache
-def _character(ch):
-    """One character's outline at 1 point, and how far it advances the pen (measured
-    between zeros, so it works for a space too)."""
-    def right_edge(text):
-        return TextPath((0, 0), text, size=1.0, prop=FONT).vertices[:, 0].max()
-
-    blank = Path(np.zeros((0, 2)), np.zeros(0, Path.code_type))  # TextPath fails on a lone space
-    outline = blank if ch.isspace() else TextPath((0, 0), ch, size=1.0, prop=FONT)
-    return outline, right_edge(f"0{ch}0") - right_edge("00")
+def font_size(cell_px, dpi, texts=("00",)):
+    """A font size (points) at which the longest of `texts` fits in a cell of `cell_px` pixels."""
+    chars = max(2, max((len(t) for t in np.ravel(texts)), default=2))
+    return float(np.clip(cell_px * 72.0 / dpi * 1.25 / chars, 0.0, 12.0))
 
 
-@lru_cache(maxsize=8192)
-def glyphs(text):
-    """The outline of `text` at 1 point, centred on (0, 0): across by its own width, up and
-    down by the height of a digit, so that all labels share a baseline. Built from cached
-    single characters, because laying out a new string with TextPath takes about 1 ms."""
-    vertices, codes, pen = [], [], 0.0
-    for ch in text:
-        path, advance = _character(ch)
-        vertices.append(path.vertices + (pen, 0.0))
-        codes.append(path.codes)
-        pen += advance
-    vertices, codes = np.concatenate(vertices), np.concatenate(codes)
-    middle = (vertices[:, 0].min() + vertices[:, 0].max()) / 2 if len(vertices) else 0.0
-    digit = _character("0")[0].vertices[:, 1]
-    return Path(vertices - (middle, (digit.min() + digit.max()) / 2), codes)
+def colors(color, n):
+    """n RGBA rows from one colour or from n colours."""
+    if isinstance(color, str) or np.ndim(color) == 1:
+        return np.broadcast_to(to_rgba(color), (n, 4))
+    return to_rgba_array(color)
 
 
-class _Items:
-    """Items collected for one collection during an update: lists of arrays, joined on commit."""
+class Items:
+    """The items of one kind collected since the last `clear`: per field, a list of arrays (one
+    per call), joined on demand into one array per field."""
 
-    def __init__(self, *fields):
-        self.fields = fields
+    def __init__(self, **empty_shapes):
+        self.empty_shapes = empty_shapes
         self.clear()
 
     def clear(self):
-        self.parts = {name: [] for name in self.fields}
+        self.parts = {name: [] for name in self.empty_shapes}
 
     def add(self, **values):
         for name, value in values.items():
             self.parts[name].append(value)
 
-    def joined(self, name, empty_shape):
+    def joined(self, name):
         parts = self.parts[name]
-        return np.concatenate(parts) if parts else np.zeros(empty_shape)
+        return np.concatenate(parts) if parts else np.zeros(self.empty_shapes[name])
+
+    def flat(self, name):
+        """A field whose parts are lists (e.g. strings), as one list."""
+        return [item for part in self.parts[name] for item in part]
 
 
-class Pixels(Artist):
-    """A picture drawn pixel for pixel under the axes' contents: scaled to its place on
-    screen by repeating pixels, then pasted. matplotlib's AxesImage resamples through a
-    general (and slower, ~10 ms here) path on every draw."""
-
-    zorder = 0.5
-
-    def __init__(self):
-        super().__init__()
-        self.rgba, self.box = np.zeros((1, 1, 4), np.uint8), (0.0, 0.0, 1.0, 1.0)
-        self.set_clip_on(False)
-
-    def set(self, rgb, x, y, width, height):
-        """rgb (rows, cols, 3 or 4), floats in [0, 1] or bytes (uint8, taken as they are), first
-        row on top, filling the rectangle whose top-left corner is (x, y) and size width × height,
-        in data coordinates."""
-        rgb = np.asarray(rgb)
-        if rgb.dtype == np.uint8 and rgb.shape[2] == 4:
-            self.rgba = rgb
-        else:
-            self.rgba = np.full((*rgb.shape[:2], 4), 255, np.uint8)
-            self.rgba[..., : rgb.shape[2]] = rgb if rgb.dtype == np.uint8 else np.round(rgb * 255)
-        self.box = (x, y, width, height)
-        self.stale = True
-
-    def draw(self, renderer):
-        if not self.get_visible():
-            return
-        x, y, width, height = self.box
-        (left, bottom), (right, top) = self.axes.transData.transform([(x, y + height), (x + width, y)])
-        rows, cols = self.rgba.shape[:2]
-        h, w = max(1, round(top - bottom)), max(1, round(right - left))
-        pick_rows = np.minimum(np.arange(h) * rows // h, rows - 1)[::-1]  # nearest source row; Agg's run bottom up
-        pick_cols = np.minimum(np.arange(w) * cols // w, cols - 1)
-        gc = renderer.new_gc()
-        renderer.draw_image(gc, round(left), round(bottom), self.rgba[np.ix_(pick_rows, pick_cols)])
-        gc.restore()
+def _quads():
+    return Items(verts=(0, 4, 2), faces=(0, 4), edges=(0, 4), widths=(0,))
 
 
-def _glyph_collection(ax, place, zorder):
-    """A PathCollection that draws glyph paths (1 point high) at `sizes` points, like markers."""
-    collection = PathCollection([], offsets=np.zeros((0, 2)), offset_transform=place, linewidths=0,
-                                zorder=zorder, clip_on=False)
-    collection.set_transform(IdentityTransform())  # with set_sizes, paths are scaled points → pixels
-    return ax.add_collection(collection, autolim=False)
+def _texts():
+    return Items(strings=(0,), xy=(0, 2), colors=(0, 4), sizes=(0,))
 
 
 class Scene:
-    """The whole picture of an explorer in five collections, refilled on every update:
-    fills (cells, sheets, shaded regions), lines (grids, wire boxes), texts (numbers and
-    signs, in cells), marks (outlines drawn on top: kernel taps, highlighted cells) and
-    titles (x in cells, y in figure fractions). Within a collection, later items cover
-    earlier ones."""
+    """The description of one picture, in six kinds of item, drawn in this order: pictures
+    (images under everything), fills (cells, sheets, shaded regions), lines (grids, wire boxes),
+    texts (numbers and signs, in cells), marks (outlines on top: kernel taps, highlighted
+    cells) and titles (x in cells, y in figure fractions). Within a kind, later items cover
+    earlier ones. `size` is the drawing area in pixels (width, height) and `dpi` its pixels per
+    inch: `fit` and font sizes depend on them."""
 
-    def __init__(self, ax):
-        self.ax, self.plain = ax, _PLAIN
-        self.fills = ax.add_collection(PolyCollection([], zorder=1), autolim=False)
-        self.lines = ax.add_collection(PathCollection([], facecolors="none", zorder=2), autolim=False)
-        self.texts = _glyph_collection(ax, ax.transData, zorder=3)
-        self.marks = ax.add_collection(PolyCollection([], zorder=4), autolim=False)
-        self.titles = _glyph_collection(ax, blended_transform_factory(ax.transData, ax.figure.transFigure), 5)
-        polygons, glyph_fields = ("verts", "faces", "edges", "widths"), ("strings", "xy", "colors", "sizes")
-        self._fills, self._marks = _Items(*polygons), _Items(*polygons)
-        self._lines = _Items("paths", "colors", "widths", "styles")
-        self._texts, self._titles = _Items(*glyph_fields), _Items(*glyph_fields)
-        self.images, self._pictures = [], []  # AxesImages, made when first needed and then reused
+    def __init__(self, size, dpi):
+        self.size, self.dpi = (float(size[0]), float(size[1])), float(dpi)
+        self.fills, self.marks, self.texts, self.titles_ = _quads(), _quads(), _texts(), _texts()
+        self.lines = Items(segments=(0, 2, 2), colors=(0, 4), widths=(0,), dashed=(0,))
+        self.view = (0.0, 1.0, 1.0, 0.0)  # x from, x to, y from (bottom), y to (top), in cells
+        self.pictures = []  # (rgb, x, y, scale)
+        self.anchors = {}  # name → (x, y, scale): where each block sits (tests find its cells there)
 
     def clear(self):
-        for items in (self._fills, self._marks, self._lines, self._texts, self._titles):
+        for items in (self.fills, self.marks, self.lines, self.texts, self.titles_):
             items.clear()
-        self._pictures = []
+        self.pictures, self.anchors = [], {}
+
+    def anchor(self, name, x, y, scale=1.0):
+        """Remember that block `name` has its top-left cell at (x, y), drawn `scale` cells per
+        cell of its own; returns (x, y)."""
+        self.anchors[name] = (float(x), float(y), float(scale))
+        return x, y
+
+    def fit(self, width, height, margin=0.3):
+        """Show the region (0..width, 0..height) in cells, centred, with equal aspect and y
+        growing downward. Returns the size of one cell in pixels (to pick font sizes)."""
+        box_w, box_h = self.size
+        scale = min(box_w / (width + 2 * margin), box_h / (height + 2 * margin))
+        half_w, half_h = box_w / scale / 2, box_h / scale / 2
+        self.view = (width / 2 - half_w, width / 2 + half_w, height / 2 + half_h, height / 2 - half_h)
+        return scale
+
+    def to_pixels(self, x, y):
+        """Where the point (x, y) in cells lands in the drawing area, in pixels from its top-left
+        corner."""
+        x0, x1, y_bottom, y_top = self.view
+        return ((x - x0) / (x1 - x0) * self.size[0], (y - y_top) / (y_bottom - y_top) * self.size[1])
 
     # -- basic items ------------------------------------------------------------------------
     def fill(self, verts, faces, edges="none", width=0.0):
         """Filled quadrilaterals (n, 4, 2), each with its face colour (n, 4) or one colour."""
         n = len(verts)
-        self._fills.add(verts=verts, faces=_colors(faces, n), edges=_colors(edges, n), widths=np.full(n, width))
+        self.fills.add(verts=verts, faces=colors(faces, n), edges=colors(edges, n), widths=np.full(n, width))
 
     def mark(self, verts, edges, width=2.0, faces="none"):
         """Outlines drawn over everything else (taps of a kernel, a highlighted cell)."""
         n = len(verts)
-        self._marks.add(verts=verts, faces=_colors(faces, n), edges=_colors(edges, n), widths=np.full(n, width))
+        self.marks.add(verts=verts, faces=colors(faces, n), edges=colors(edges, n), widths=np.full(n, width))
 
     def line(self, segments, color=EDGE_COLOR, width=0.6, dashed=False):
-        """Line segments (n, 2, 2) in one colour and width (drawn as one path: cheap)."""
-        codes = np.tile([Path.MOVETO, Path.LINETO], len(segments)).astype(Path.code_type)
-        self._lines.add(paths=[Path(np.reshape(segments, (-1, 2)), codes)], colors=_colors(color, 1), widths=[width],
-                        styles=["--" if dashed else "-"])
+        """Line segments (n, 2, 2), all in one colour, width and style."""
+        segments = np.reshape(segments, (-1, 2, 2))
+        n = len(segments)
+        if n == 0:
+            return
+        self.lines.add(segments=segments, colors=colors(color, n), widths=np.full(n, width),
+                       dashed=np.full(n, dashed))
 
     def text(self, strings, xy, color="black", size=9.0, title=False):
         """strings[i] centred at xy[i] (cells; for a title, y is a fraction of the figure
@@ -257,20 +236,26 @@ class Scene:
         keep = [n for n, s in enumerate(strings) if s != ""]
         if size < 4 or not keep:
             return
-        items = self._titles if title else self._texts
-        colors = _colors(color, len(strings))[keep]
-        items.add(strings=[strings[n] for n in keep], xy=xy[keep], colors=colors, sizes=np.full(len(keep), size))
+        items = self.titles_ if title else self.texts
+        items.add(strings=[strings[n] for n in keep], xy=xy[keep], colors=colors(color, len(strings))[keep],
+                  sizes=np.full(len(keep), size))
 
     def picture(self, rgb, x, y, scale=1.0):
-        """An image (rows, cols, 3 or 4; values in [0, 1]) under everything else, `scale`
+        """An image (rows, cols, 3 or 4; floats in [0, 1] or uint8) under everything else, `scale`
         cells per pixel, with its top-left corner at (x, y)."""
-        self._pictures.append((rgb, x, y, scale))
+        self.pictures.append((rgb, x, y, scale))
 
     def box(self, x, y, width, height, color, line_width=2.5):
         """A bold outline around a block of cells."""
         self.mark(rectangle(x, y, width, height), color, line_width)
 
     # -- composite items ---------------------------------------------------------------------
+    def titles(self, blocks, centres, rows=TITLE_ROWS, size=10):
+        """A two-line title over each block of the picture: `blocks` holds (first, second) line
+        pairs, `centres` the x (in cells) each pair is centred on."""
+        strings = [line for pair in blocks for line in pair]
+        self.text(strings, [(x, y) for x in centres for y in rows], size=size, title=True)
+
     def stack(self, rgba, origin=(0.0, 0.0), numbers=None, number_colors="black", size=9.0):
         """A (channels, rows, cols) tensor as sheets one behind the other, each shifted up
         and right by DEPTH cells; `rgba` is (channels, rows, cols, 4). The front sheet
@@ -285,9 +270,8 @@ class Scene:
         self.fill(squares(rows, cols, x0, y0), rgba[0].reshape(-1, 4))
         self.line(grid_lines(rows, cols, x0, y0))
         if numbers is not None:
-            r, c = np.mgrid[0:rows, 0:cols]
-            colors = number_colors if isinstance(number_colors, str) else np.reshape(number_colors, (-1, 4))
-            self.text(numbers.ravel(), np.stack([x0 + c.ravel() + 0.5, y0 + r.ravel() + 0.5], axis=-1), colors, size)
+            tint = number_colors if isinstance(number_colors, str) else np.reshape(number_colors, (-1, 4))
+            self.text(np.ravel(numbers), centres(rows, cols, x0, y0), tint, size)
 
     def window(self, x, y, kernel_size, dilation=(1, 1), depth=1, color=WINDOW_COLOR):
         """A kernel window with its top-left kernel cell at (x, y): the cells it reads (bold
@@ -299,154 +283,7 @@ class Scene:
         span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1
         front = rectangle(x, y, span_w, span_h)[0]
         back = front + ((depth - 1) * DEPTH, -(depth - 1) * DEPTH)
-        ring = [0, 1, 2, 3, 0]
         if dh > 1 or dw > 1:
-            self.line(np.stack([front[ring[:-1]], front[ring[1:]]], axis=1), color, 0.8)
+            self.line(outline(front), color, 0.8)
         if depth > 1:
-            edges = np.concatenate([np.stack([back[ring[:-1]], back[ring[1:]]], 1), np.stack([front, back], 1)])
-            self.line(edges, (*to_rgba(color)[:3], 0.7), 0.8)
-
-    # -- refill the artists ------------------------------------------------------------------
-    def commit(self):
-        """Put everything described since `clear` into the collections."""
-        self._commit_pictures()
-        if self.plain:
-            return self._commit_plain()
-        for collection, items in ((self.fills, self._fills), (self.marks, self._marks)):
-            collection.set_verts(items.joined("verts", (0, 4, 2)))
-            collection.set_facecolor(items.joined("faces", (0, 4)))
-            collection.set_edgecolor(items.joined("edges", (0, 4)))
-            collection.set_linewidth(items.joined("widths", (0,)))
-        self.lines.set_paths([path for part in self._lines.parts["paths"] for path in part])
-        self.lines.set_edgecolor(self._lines.joined("colors", (0, 4)))
-        self.lines.set_linewidth(self._lines.joined("widths", (0,)))
-        self.lines.set_linestyle([style for part in self._lines.parts["styles"] for style in part] or "-")
-        for collection, items in ((self.texts, self._texts), (self.titles, self._titles)):
-            paths = [glyphs(s) for part in items.parts["strings"] for s in part]
-            xy, sizes = items.joined("xy", (0, 2)), items.joined("sizes", (0,))
-            if collection is self.titles:
-                xy = self._inside(xy, paths, sizes)
-            collection.set_paths(paths)
-            collection.set_offsets(xy)
-            collection.set_facecolor(items.joined("colors", (0, 4)))
-            collection.set_sizes(sizes ** 2)
-
-    def _commit_pictures(self):
-        while len(self.images) < len(self._pictures):
-            self.images.append(self.ax.add_artist(Pixels()))
-        for image, (rgb, x, y, scale) in zip(self.images, self._pictures, strict=False):
-            image.set(rgb, x, y, rgb.shape[1] * scale, rgb.shape[0] * scale)
-        for n, image in enumerate(self.images):
-            image.set_visible(n < len(self._pictures))
-
-    def _inside(self, xy, paths, sizes):
-        """Titles moved sideways, where needed, so that none sticks out of the figure."""
-        to_pixels = self.ax.transData.transform
-        half = np.array([np.ptp(p.vertices[:, 0]) / 2 if len(p.vertices) else 0.0 for p in paths])
-        half = half * sizes * self.ax.figure.dpi / 72 + 4  # pixels, with a small margin
-        centre = to_pixels(np.stack([xy[:, 0], np.zeros(len(xy))], axis=-1))[:, 0]
-        centre = np.clip(centre, half, np.maximum(half, self.ax.figure.bbox.width - half))
-        x = self.ax.transData.inverted().transform(np.stack([centre, np.zeros(len(xy))], axis=-1))[:, 0]
-        return np.stack([x, xy[:, 1]], axis=-1)
-
-    def _commit_plain(self):
-        """Draw the items the plain matplotlib way, one artist each (a Polygon per cell, a
-        Text per number), as an `interact` callback that redraws from scratch would."""
-        ax = self.ax
-        for items, zorder in ((self._fills, 1), (self._marks, 4)):
-            fields = [items.joined(name, shape) for name, shape in
-                      (("verts", (0, 4, 2)), ("faces", (0, 4)), ("edges", (0, 4)), ("widths", (0,)))]
-            for verts, face, edge, width in zip(*fields, strict=True):
-                ax.add_patch(Polygon(verts, facecolor=face, edgecolor=edge, linewidth=width, zorder=zorder))
-        lines = [[item for part in self._lines.parts[name] for item in part] for name in ("paths", "styles")]
-        for path, style, color, width in zip(*lines, self._lines.joined("colors", (0, 4)),
-                                             self._lines.joined("widths", (0,)), strict=True):
-            ax.add_patch(PathPatch(path, fill=False, edgecolor=color, linewidth=width, linestyle=style, zorder=2))
-        for items, place, zorder in ((self._texts, ax.transData, 3), (self._titles, self.titles.get_offset_transform(),
-                                                                    5)):
-            strings = [s for part in items.parts["strings"] for s in part]
-            for text, (x, y), color, size in zip(strings, items.joined("xy", (0, 2)), items.joined("colors", (0, 4)),
-                                                 items.joined("sizes", (0,)), strict=True):
-                ax.text(x, y, text, color=color, fontsize=size, fontproperties=FONT, ha="center", va="center",
-                        transform=place, zorder=zorder, clip_on=False)
-
-
-_PLAIN = False
-
-
-@contextmanager
-def plain_artists():
-    """Scenes created inside this block draw one matplotlib artist per item instead of
-    refilling five collections: the way plain matplotlib code draws. The bench times this
-    as the redraw-from-scratch baseline."""
-    global _PLAIN
-    _PLAIN = True
-    try:
-        yield
-    finally:
-        _PLAIN = False
-
-
-def _colors(color, n):
-    """n RGBA rows from one colour or from n colours."""
-    if isinstance(color, str) or np.ndim(color) == 1:
-        return np.broadcast_to(to_rgba(color), (n, 4))
-    return to_rgba_array(color)
-
-
-def fit(ax, width, height, margin=0.3):
-    """Show the region (0..width, 0..height) in cells, centred, with equal aspect and y
-    growing downward. Returns the size of one cell in pixels (to pick font sizes)."""
-    box = ax.get_window_extent()
-    scale = min(box.width / (width + 2 * margin), box.height / (height + 2 * margin))
-    half_w, half_h = box.width / scale / 2, box.height / scale / 2
-    ax.set_xlim(width / 2 - half_w, width / 2 + half_w)
-    ax.set_ylim(height / 2 + half_h, height / 2 - half_h)
-    return scale
-
-
-def font_size(cell_px, dpi, texts=("00",)):
-    """A font size (points) at which the longest of `texts` fits in a cell of `cell_px` pixels."""
-    chars = max(2, max((len(t) for t in np.ravel(texts)), default=2))
-    return float(np.clip(cell_px * 72.0 / dpi * 1.25 / chars, 0.0, 12.0))
-
-
-def png_bytes(fig):
-    """Draw `fig` and encode it as PNG, fast: Agg's RGBA buffer as is, no row filters, and
-    zlib level 1 on two cores. About five times as fast as Pillow's default on these
-    pictures, and the files stay small (large flat areas)."""
-    fig.canvas.draw()
-    rgba = np.asarray(fig.canvas.buffer_rgba())
-    h, w = rgba.shape[:2]
-    rows = _scanlines(h, w)  # each row: filter type 0, then R, G, B, A, R, …
-    rows[:, 1:] = rgba.reshape(h, 4 * w)
-
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)  # width, height, 8 bits, RGBA, no interlace
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", deflate(rows.data)) + chunk(b"IEND", b"")
-
-
-@lru_cache(maxsize=8)
-def _scanlines(h, w):
-    """A reused buffer for PNG rows: a fresh megabyte on every frame costs ~1 ms in page faults."""
-    return np.zeros((h, 1 + 4 * w), np.uint8)
-
-
-_HELPER = ThreadPoolExecutor(max_workers=1)
-
-
-def deflate(data):
-    """zlib.compress(data, 1), twice as fast on two cores: the halves are compressed at
-    once (zlib releases the GIL) as two runs of deflate blocks, the first one not final."""
-    data = memoryview(data).cast("B")
-    half = data[: len(data) // 2], data[len(data) // 2:]
-
-    def blocks(chunk, last):
-        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # raw deflate, no header
-        return compressor.compress(chunk) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
-
-    first = _HELPER.submit(blocks, half[0], False)
-    second = blocks(half[1], True)
-    return b"\x78\x01" + first.result() + second + struct.pack(">I", zlib.adler32(data))
+            self.line(np.concatenate([outline(back), np.stack([front, back], 1)]), (*to_rgba(color)[:3], 0.7), 0.8)

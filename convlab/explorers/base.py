@@ -1,11 +1,10 @@
-"""The machinery every explorer shares: the `Explorer` base class (controls, widget, state,
-synchronous update into one kept figure), slider helpers, and the offline animation."""
+"""The machinery every explorer shares: the `Explorer` base class (declared controls, widget,
+state, a synchronous update into one kept figure), the registry of explorers, the offline
+animation, and `Explorer.from_function` for a plain drawing function."""
 
 import base64
 import contextlib
-import copy
 import html
-import io
 import itertools
 import re
 import traceback
@@ -16,55 +15,11 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from convlab import draw
-from convlab.checks import is_int
+from convlab import agg, draw
+from convlab.explorers.controls import Choice, Int, Toggle, choices, freeze, limit, offer, snap
 
-__all__ = ["Explorer", "set_range", "set_options", "choices", "slider", "bounded", "as_pool", "products"]
-
-
-def set_range(slider, lo, hi):
-    """Change a slider's range without ever passing through min > max."""
-    if lo > slider.max:
-        slider.max = hi
-        slider.min = lo
-    else:
-        slider.min = lo
-        slider.max = hi
-
-
-def set_options(selection, options):
-    """Change what a SelectionSlider offers, keeping its current value (which must be
-    among the new options): ipywidgets would otherwise jump back to the first option."""
-    value = selection.value
-    if tuple(selection.options) != tuple(options):
-        selection.options = options
-        selection.value = value
-
-
-def choices(control):
-    """Every value a control offers now: a slider's range, a selection's options, a
-    checkbox's two states, or just the current value when the control is disabled."""
-    if control.disabled:
-        return [control.value]
-    if isinstance(control, (widgets.SelectionSlider, widgets.Dropdown)):
-        return list(control.options)
-    if isinstance(control, widgets.Checkbox):
-        return [False, True]
-    return list(range(control.min, control.max + 1, control.step))
-
-
-def slider(description, value, lo, hi):
-    """An integer slider with its label; all the same width, so rows of them line up."""
-    return widgets.IntSlider(value=value, min=lo, max=hi, description=description, continuous_update=True,
-                             style={"description_width": "110px"}, layout=widgets.Layout(width="310px"))
-
-
-def bounded(value, name, lo, hi):
-    """A starting value for a slider: an integer from lo to hi (explorers draw every cell,
-    so they cap sizes), or a clear error."""
-    if not is_int(value) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer from {lo} to {hi} in this explorer, got {value!r}")
-    return int(value)
+__all__ = ["Explorer", "Int", "Choice", "Toggle", "choices", "limit", "offer", "freeze", "as_pool", "products",
+           "per_layer", "readonly"]
 
 
 def products(window, kernel, most=9):
@@ -77,42 +32,76 @@ def products(window, kernel, most=9):
 
 
 def as_pool(array, ndim, name):
-    """A user's array with leading axes of length 1 added up to `ndim` axes."""
+    """A user's array of numbers with leading axes of length 1 added up to `ndim` axes."""
     a = np.asarray(array)
-    if not 2 <= a.ndim <= ndim or 0 in a.shape:
-        raise ValueError(f"{name} must be a non-empty array with 2 to {ndim} axes, got shape {a.shape}")
+    if a.dtype.kind not in "iuf" or not 2 <= a.ndim <= ndim or 0 in a.shape:
+        raise ValueError(f"{name} must be a non-empty array of numbers with 2 to {ndim} axes, "
+                         f"got {a.dtype} of shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise ValueError(f"{name} must hold finite numbers (no NaN or infinity)")
     return a.reshape((1,) * (ndim - a.ndim) + a.shape)
+
+
+def per_layer(values, name, most):
+    """Starting values `dilation_1` … `dilation_{most}` from a tuple of one to `most` values (the
+    layers not given get 1)."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or not 1 <= len(values) <= most:
+        raise ValueError(f"{name} must hold 1 to {most} values, got {values!r}")
+    values = (*values, *(1,) * (most - len(values)))
+    return {f"dilation_{i + 1}": value for i, value in enumerate(values)}
+
+
+def readonly(state):
+    """`state` with every array in it (also in lists and tuples) made read-only: arrays handed
+    out through `state` may be views of the explorer's own data or of a cache."""
+    for value in state.values():
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, np.ndarray):
+                item.flags.writeable = False
+    return state
+
+
+READOUT_STYLE = "font-family:monospace;font-size:13px;line-height:1.5"
 
 
 class Explorer:
     """Base class of the explorers.
 
-    A subclass builds `self.controls` (name → widget) in `make_controls` and its axes and
-    `draw.Scene` in `build`, and implements `constrain` (narrow every control to what is
-    valid given the others), `compute` (return the numbers shown, as a dict: `self.state`),
-    `draw` (describe the picture of `self.state` on the scene) and `describe` (the readout,
-    as HTML). The base wires the observers and turns every change into constrain → compute
-    → draw → PNG → readout, synchronously: when a control's value has been set, `state`
-    and the picture are up to date. The figure is a bare matplotlib Figure, not pyplot's,
-    so it never shows up as a stray second output and touches no global state.
+    A subclass declares its controls in `declare` (name → `Int`, `Choice` or `Toggle`) and passes
+    the starting values to `Explorer.__init__` as keyword arguments; it implements `constrain`
+    (narrow the controls to what is valid given the others, with `limit`, `offer`, `freeze`),
+    `compute` (the numbers shown, as a dict: `self.state`), `draw` (describe the picture of
+    `self.state` on `self.scene`) and `describe` (the readout, as a list of HTML lines), and the
+    classmethod `example` (the explorer its notebook opens first). The base builds the widgets,
+    checks the starting values against the declaration, wires the observers and turns every change
+    into snap → constrain → compute → draw → render → PNG → readout, synchronously: when a
+    control's value has been set, `state` and the picture are up to date. The figure is a bare
+    matplotlib Figure, not pyplot's, so it never shows up as a stray second output.
     """
 
     figsize = (10.0, 3.9)
     dpi = 80
+    picture_top = 0.84  # the picture's axes span the figure up to here; the titles sit above
+    rows = None  # the controls' layout: lists of names per row (default: three per row, as declared)
+    in_place = True  # changes its kept figure in place (False: redraws by design; not held to the speed budget)
 
-    def __init__(self):
-        self.state = {}
+    def __init__(self, **start):
+        self.state, self.notice, self.snapped = {}, "", []
         self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px", height="200px", overflow="auto"))
         self.errors = widgets.Output()
         self.image = widgets.Image(format="png", width=round(self.figsize[0] * self.dpi),
                                    layout=widgets.Layout(max_width="100%", height="auto"))  # never scaled up
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
         FigureCanvasAgg(self.fig)
-        self.notice = ""  # a message about the reader's last picture, shown above the readout
-        self.controls = self.make_controls()
+        self.declared = declared = self.declare()
+        values = self.checked(declared, start)
+        self.controls = {name: spec.widget(values[name]) for name, spec in declared.items()}
+        self.plays = {name: self._play(name, spec.play) for name, spec in declared.items()
+                      if isinstance(spec, Int) and spec.play}
         self.build()
         self._busy = False
         self.update()
+        self._refuse_moved(declared, values)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         parts = [self.layout_controls(), self.image, self.readout, self.errors]
@@ -124,16 +113,17 @@ class Explorer:
         self.widget = widgets.VBox(parts)
 
     # -- to implement -------------------------------------------------------------------
-    def make_controls(self):
+    def declare(self):
+        """name → Int / Choice / Toggle: every control, declared once."""
         raise NotImplementedError
 
-    picture_top = 0.84  # the picture's axes span the figure up to here; the titles sit above
+    @classmethod
+    def example(cls):
+        """The explorer as its notebook opens it first."""
+        raise NotImplementedError(f"{cls.__name__} has no example()")
 
-    def build(self):
-        """One borderless axes holding the explorer's Scene (its items are redrawn on each update)."""
-        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, self.picture_top))
-        self.ax.set_axis_off()
-        self.scene = draw.Scene(self.ax)
+    def check_start(self, values):
+        """Refuse starting values that are each allowed but impossible together (default: none)."""
 
     def constrain(self):
         """Narrow the controls' ranges to valid values (default: nothing to narrow)."""
@@ -145,7 +135,8 @@ class Explorer:
         raise NotImplementedError
 
     def describe(self):
-        return ""
+        """The readout: a list of lines of HTML."""
+        return []
 
     accepts_picture = False  # True: the explorer shows a picture, and `set_picture` can replace it
 
@@ -154,10 +145,68 @@ class Explorer:
         ValueError saying why it cannot be used."""
         raise NotImplementedError
 
+    # -- the registry ---------------------------------------------------------------------
+    @classmethod
+    def registry(cls):
+        """Every explorer class defined so far (subclasses of subclasses too), by name."""
+        found, todo = {}, list(cls.__subclasses__())
+        while todo:
+            sub = todo.pop()
+            found[sub.__qualname__, sub.__module__] = sub
+            todo.extend(sub.__subclasses__())
+        return sorted(found.values(), key=lambda c: (c.__module__, c.__qualname__))
+
+    @staticmethod
+    def from_function(function, **controls):
+        """An explorer from a plain matplotlib function `function(ax, **values)` and declared
+        controls (name=Int(...)/Choice(...)/Toggle(...)): it redraws the axes on every change, so
+        it is slower than a real explorer, but it keeps the same contract."""
+        from convlab.explorers.function import FunctionExplorer
+
+        return FunctionExplorer(function, **controls)
+
     # -- shared machinery ---------------------------------------------------------------
+    def checked(self, declared, start):
+        """The starting value of every control: the keyword argument checked against its
+        declaration, or the declared default; then the explorer's own `check_start`."""
+        unknown = set(start) - set(declared)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unexpected starting values {sorted(unknown)}; "
+                            f"it has {list(declared)}")
+        values = {name: spec.check(start.get(name, spec.default), name) for name, spec in declared.items()}
+        self.check_start(values)
+        return values
+
+    def _refuse_moved(self, declared, values):
+        """A starting value that `constrain` had to move was impossible with the others: say so."""
+        for name, control in self.controls.items():
+            if control.value != values[name]:
+                spec = declared[name]
+                offered = choices(control)
+                allowed = f"from {offered[0]} to {offered[-1]}" if isinstance(spec, Int) else f"one of {offered}"
+                raise ValueError(f"{spec.argument or name}={values[name]!r} is not possible with the other starting "
+                                 f"values of this {type(self).__name__}: {name} can be {allowed} there")
+
+    def _play(self, name, interval):
+        play = widgets.Play(interval=interval, min=0, max=self.controls[name].max, step=1, description="play")
+        widgets.jslink((play, "value"), (self.controls[name], "value"))
+        return play
+
+    def build(self):
+        """One borderless axes for the picture, the Scene describing it and the renderer drawing it."""
+        self.ax = self.fig.add_axes((0.0, 0.0, 1.0, self.picture_top))
+        self.ax.set_axis_off()
+        box = self.ax.get_window_extent()
+        self.scene = draw.Scene((box.width, box.height), self.dpi)
+        self.renderer = agg.AggRenderer(self.ax)
+
     def layout_controls(self):
-        boxes = list(self.controls.values())
-        rows = [widgets.HBox(boxes[i:i + 3]) for i in range(0, len(boxes), 3)]
+        names = self.rows or [list(self.controls)[i:i + 3] for i in range(0, len(self.controls), 3)]
+        rows = []
+        for row in names:
+            boxes = [self.controls[name] for name in row]
+            boxes += [self.plays[name] for name in row if name in self.plays]
+            rows.append(widgets.HBox(boxes))
         return widgets.VBox(rows)
 
     def _on_change(self, change):
@@ -171,11 +220,18 @@ class Explorer:
             with contextlib.ExitStack() as held:
                 for control in self.controls.values():  # send new slider ranges after the picture
                     held.enter_context(control.hold_sync())
+                self.snapped = [(name, old, control.value) for name, control in self.controls.items()
+                                if (old := snap(control)) is not None]
                 self.constrain()
-                self.state = self.compute()
+                for name, play in self.plays.items():
+                    play.max = self.controls[name].max
+                self.state = readonly(self.compute())
                 self.draw()
+                self.render()
                 self.image.value = self.png()
                 self.readout.value = self.readout_html()
+            if self.errors.outputs:
+                self.errors.outputs = ()  # the last error is fixed: do not leave its traceback behind
         except Exception:
             # a slider callback runs in the kernel, where a traceback would go unseen: show it
             self.errors.append_stderr(traceback.format_exc())
@@ -183,12 +239,21 @@ class Explorer:
         finally:
             self._busy = False
 
+    def render(self):
+        self.renderer.render(self.scene)
+
     def readout_html(self):
-        """The readout, under the notice about the reader's picture if there is one."""
-        colour = "#b00020" if self.notice.startswith("Could not") else "#1b5e20"
-        notice = f"<div style='color:{colour};font-family:monospace'>{html.escape(self.notice)}</div>" \
-            if self.notice else ""
-        return notice + self.describe()
+        """The readout's lines in one block, under the notices (the reader's picture, a value moved
+        onto the slider's steps)."""
+        notices = [(self.notice, "#b00020" if self.notice.startswith("Could not") else "#1b5e20")] if self.notice \
+            else []
+        notices += [(f"{name} = {old} is not offered here (steps of {self.controls[name].step}): using {new}",
+                     "#8a4b00") for name, old, new in self.snapped]
+        top = "".join(f"<div style='color:{colour};font-family:monospace'>{html.escape(text)}</div>"
+                      for text, colour in notices)
+        lines = self.describe()
+        body = lines if isinstance(lines, str) else f"<div style='{READOUT_STYLE}'>" + "<br>".join(lines) + "</div>"
+        return top + body
 
     def use_picture(self, source, name=None):
         """Show `source` (a path or the bytes of a file) instead of the current picture.
@@ -210,34 +275,25 @@ class Explorer:
 
     def png(self):
         """The current picture as PNG bytes."""
-        return draw.png_bytes(self.fig)
+        return agg.figure_png(self.fig)
 
-    def redraw_from_scratch(self, plain=True):
-        """The current picture made again from nothing, for the bench: a new pyplot figure,
-        every artist created anew, saved as the inline backend saves it (PNG via savefig,
-        bbox_inches="tight"), then closed. With `plain`, one matplotlib artist per cell,
-        number and line, as a plain `interact` callback would draw; without, the
-        explorer's own batched artists in a new figure."""
-        import matplotlib.pyplot as plt
-
-        clone = copy.copy(self)
-        with plt.ioff():
-            clone.fig = plt.figure(figsize=self.figsize, dpi=self.dpi)
-        try:
-            with draw.plain_artists() if plain else contextlib.nullcontext():
-                clone.build()
-            clone.draw()
-            buffer = io.BytesIO()
-            clone.fig.savefig(buffer, format="png", bbox_inches="tight")
-            return buffer.getvalue()
-        finally:
-            plt.close(clone.fig)
+    def pixel(self, x, y):
+        """The (row, column) of the picture's pixel at the point (x, y), in cells of the scene."""
+        return self.renderer.pixel(x, y)
 
     def values(self):
         return {name: control.value for name, control in self.controls.items()}
 
+    def set_values(self, values):
+        """Set several controls, in the order they are declared (twice over, so that a value whose
+        range depends on a later control still arrives)."""
+        for _ in range(2):
+            for name, value in values.items():
+                if self.controls[name].value != value:
+                    self.controls[name].value = value
+
     def __repr__(self):
-        shown = ", ".join(f"{k}={v}" for k, v in self.values().items())
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.values().items())
         return f"{type(self).__name__}({shown})"
 
     def _repr_mimebundle_(self, **kwargs):
@@ -252,26 +308,28 @@ class Explorer:
         display(self._repr_mimebundle_(), raw=True)
 
     def animate(self, control, frames=None, interval=500):
-        """A static HTML animation (matplotlib's to_jshtml) stepping `control` through
-        `frames` (default: its whole range), for readers without a running kernel."""
+        """A static HTML animation (matplotlib's to_jshtml) stepping `control` through `frames`
+        (default: every value it offers now), for readers without a running kernel. The frames
+        are this explorer's own pictures, shown one by one on a separate figure; the explorer is
+        left as it was."""
         from IPython.display import HTML
 
-        slider_ = self.controls[control]
-        start = slider_.value
-        frames = list(range(slider_.min, slider_.max + 1)) if frames is None else list(frames)
-
-        def show(value):
-            slider_.value = value
-            return []
-
-        animation = FuncAnimation(self.fig, show, frames=frames, interval=interval, repeat=False)
+        widget = self.controls[control]
+        start = self.values()
+        frames = choices(widget) if frames is None else list(frames)
+        pictures = []
         try:
-            page = animation.to_jshtml(default_mode="once")
+            for value in frames:
+                widget.value = value
+                pictures.append(np.asarray(self.fig.canvas.buffer_rgba()).copy())
         finally:
-            # unhook it, or the figure's next draw would start it and move the slider
-            self.fig.canvas.mpl_disconnect(animation._first_draw_id)
-            slider_.value = start
-        return HTML(offline_controls(page))
+            self.set_values(start)
+        film = Figure(figsize=self.figsize, dpi=self.dpi)
+        FigureCanvasAgg(film)
+        shown = film.figimage(pictures[0])  # the pixels as they are, no resampling
+        animation = FuncAnimation(film, lambda n: shown.set_data(pictures[n]) or [shown], frames=len(pictures),
+                                  interval=interval, repeat=False)
+        return HTML(offline_controls(animation.to_jshtml(default_mode="once")))
 
 
 ICONS = {"minus": "−", "fast-backward": "⏮", "step-backward": "◁", "play fa-flip-horizontal": "◀",

@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgba
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_output_size, effective_kernel_size
-from convlab.explorers.base import Explorer, bounded, products, set_range, slider
+from convlab.explorers.base import Explorer, Int, freeze, limit, per_layer, products
 from convlab.receptive import coverage, receptive_field
 
 __all__ = ["DilationExplorer"]
@@ -37,53 +37,43 @@ class DilationExplorer(Explorer):
         rng = np.random.default_rng(seed)
         self._x = rng.integers(0, 10, (self.MAX_SIZE, self.MAX_SIZE))
         self._w = rng.choice([-2, -1, 1, 2], (self.MAX_KERNEL, self.MAX_KERNEL))  # no zero weights
-        dilations = tuple(dilations)
-        if not 1 <= len(dilations) <= MAX_LAYERS:
-            raise ValueError(f"dilations must hold 1 to {MAX_LAYERS} values, got {dilations!r}")
-        layers = bounded(len(dilations) if layers is None else layers, "layers", 1, MAX_LAYERS)
-        dilations = (dilations + (1,) * MAX_LAYERS)[:MAX_LAYERS]
-        self._start = dict(
-            input_size=bounded(input_size, "input_size", 1, self.MAX_SIZE),
-            kernel_size=bounded(kernel_size, "kernel_size", 1, self.MAX_KERNEL),
-            dilation=bounded(dilation, "dilation", 1, self.MAX_DILATION),
-            padding=bounded(padding, "padding", 0, self.MAX_PADDING),
-            layers=layers,
-            **{f"dilation_{i + 1}": bounded(di, "dilations", 1, self.MAX_STACK_DILATION)
-               for i, di in enumerate(dilations)},
-        )
-        conv_output_size(input_size, kernel_size, padding=padding, dilation=dilation)  # a clear error if it cannot fit
-        super().__init__()
+        stack = per_layer(dilations, "dilations", MAX_LAYERS)
+        super().__init__(input_size=input_size, kernel_size=kernel_size, dilation=dilation, padding=padding,
+                         layers=len(dilations) if layers is None else layers, **stack)
 
-    def make_controls(self):
-        s = self._start
-        controls = {
-            "input_size": slider("input size", s["input_size"], 1, self.MAX_SIZE),
-            "kernel_size": slider("kernel size", s["kernel_size"], 1, self.MAX_KERNEL),
-            "dilation": slider("dilation", s["dilation"], 1, self.MAX_DILATION),
-            "padding": slider("padding", s["padding"], 0, self.MAX_PADDING),
-            "position": slider("window position", 0, 0, 0),
-            "layers": slider("stacked layers", s["layers"], 1, MAX_LAYERS),
-        }
-        for i in range(MAX_LAYERS):
-            name = f"dilation_{i + 1}"
-            controls[name] = slider(f"layer {i + 1} dilation", s[name], 1, self.MAX_STACK_DILATION)
-        return controls
+    @classmethod
+    def example(cls):
+        return cls(input_size=7, kernel_size=3, dilation=2, dilations=(2, 2, 2))
+
+    def declare(self):
+        most = (self.MAX_SIZE + 2 * self.MAX_PADDING) ** 2  # output cells, at most
+        return dict(
+            input_size=Int("input size", 7, 1, self.MAX_SIZE),
+            kernel_size=Int("kernel size", 3, 1, self.MAX_KERNEL),
+            dilation=Int("dilation", 2, 1, self.MAX_DILATION),
+            padding=Int("padding", 0, 0, self.MAX_PADDING),
+            position=Int("window position", 0, 0, most - 1),
+            layers=Int("stacked layers", 3, 1, MAX_LAYERS),
+            **{f"dilation_{i + 1}": Int(f"layer {i + 1} dilation", 1, 1, self.MAX_STACK_DILATION,
+                                        argument="dilations") for i in range(MAX_LAYERS)},
+        )
+
+    def check_start(self, v):
+        # a clear error if the kernel cannot fit
+        conv_output_size(v["input_size"], v["kernel_size"], padding=v["padding"], dilation=v["dilation"])
 
     def constrain(self):
         c, v = self.controls, self.values()
         n, k, d, p = v["input_size"], v["kernel_size"], v["dilation"], v["padding"]
         # the dilated kernel must fit in the padded input: n + 2p ≥ d·(k − 1) + 1
-        set_range(c["input_size"], max(1, d * (k - 1) + 1 - 2 * p), self.MAX_SIZE)
-        set_range(c["kernel_size"], 1, min(self.MAX_KERNEL, (n + 2 * p - 1) // d + 1))
-        set_range(c["dilation"], 1, min(self.MAX_DILATION, (n + 2 * p - 1) // (k - 1)) if k > 1 else self.MAX_DILATION)
-        set_range(c["padding"], max(0, (d * (k - 1) + 2 - n) // 2), self.MAX_PADDING)
+        limit(c["input_size"], max(1, d * (k - 1) + 1 - 2 * p), self.MAX_SIZE)
+        limit(c["kernel_size"], 1, min(self.MAX_KERNEL, (n + 2 * p - 1) // d + 1))
+        limit(c["dilation"], 1, min(self.MAX_DILATION, (n + 2 * p - 1) // (k - 1)) if k > 1 else self.MAX_DILATION)
+        limit(c["padding"], max(0, (d * (k - 1) + 2 - n) // 2), self.MAX_PADDING)
         out = conv_output_size(n, k, padding=p, dilation=d)
-        set_range(c["position"], 0, out * out - 1)
+        limit(c["position"], 0, out * out - 1)
         for i in range(MAX_LAYERS):  # a layer that is not in the stack keeps its dilation, frozen
-            slider_ = c[f"dilation_{i + 1}"]
-            in_use = i < v["layers"]
-            set_range(slider_, 1 if in_use else slider_.value, self.MAX_STACK_DILATION if in_use else slider_.value)
-            slider_.disabled = not in_use
+            freeze(c[f"dilation_{i + 1}"], i >= v["layers"], 1, self.MAX_STACK_DILATION)
 
     def compute(self):
         v = self.values()
@@ -118,11 +108,11 @@ class DilationExplorer(Explorer):
         gap = 2.0
         lefts = np.cumsum([0.0, padded + gap, k + gap, out + 2 * gap])  # input ∗ kernel = output | stack
         height = float(max(padded, side))
-        cell_px = draw.fit(self.ax, lefts[3] + side, height)
+        cell_px = scene.fit(lefts[3] + side, height)
         scene.clear()
 
         # input with its padding ring (zeros in grey), the taps the kernel reads, the span of the kernel
-        x0, y0 = lefts[0], (height - padded) / 2
+        x0, y0 = scene.anchor("input", lefts[0], (height - padded) / 2)
         ring = np.ones((padded, padded), bool)
         ring[p: padded - p, p: padded - p] = False
         rgba = draw.cell_colors(st["padded"], "Blues", 0, 9)
@@ -136,13 +126,12 @@ class DilationExplorer(Explorer):
 
         # the kernel: k×k weights, none of them zero
         x1, y1 = lefts[1], (height - k) / 2
-        reach = float(np.abs(self._w).max())
-        scene.stack(draw.cell_colors(st["weight"], "RdBu_r", -reach, reach, span=(0.3, 0.7))[None], (x1, y1),
+        scene.stack(draw.diverging_colors(st["weight"], np.abs(self._w).max())[None], (x1, y1),
                     draw.labels(st["weight"]), size=size)
         scene.box(x1, y1, k, k, draw.WINDOW_COLOR)
 
         # output, filled in up to the current position
-        x2, y2 = lefts[2], (height - out) / 2
+        x2, y2 = scene.anchor("output", lefts[2], (height - out) / 2)
         result = st["output"]
         done = (np.arange(out * out) <= i * out + j).reshape(out, out)
         rgba = np.where(done[..., None], draw.cell_colors(result, "Purples", result.min(), result.max()),
@@ -173,9 +162,7 @@ class DilationExplorer(Explorer):
                   (f"{len(st['dilations'])} stacked {k}×{k} layers, dilations ({layers})",
                    f"receptive field {size}×{size}, {st['holes']} pixels never seen")]
         centres = [lefts[0] + padded / 2, lefts[1] + k / 2, lefts[2] + out / 2, lefts[3] + side / 2]
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres)
 
     def describe(self):
         st = self.state
@@ -200,4 +187,4 @@ class DilationExplorer(Explorer):
             lines.append(f"no common factor, but the gaps are too wide for the layers below: {st['holes']} holes")
         else:
             lines.append("no holes: every pixel of the receptive field reaches the unit")
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
+        return lines

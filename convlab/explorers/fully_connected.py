@@ -8,7 +8,7 @@ import numpy as np
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_params
-from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.explorers.base import Explorer, Int, limit
 from convlab.images import grace_hopper, load, resize, to_gray
 
 __all__ = ["FCEquivalenceExplorer", "TinyClassifier"]
@@ -68,33 +68,28 @@ class FCEquivalenceExplorer(Explorer):
     accepts_picture = True
 
     def __init__(self, channels=8, input_size=46, row=0, col=0, score_class=0, path=None, seed=0):
-        if (input_size - CROP) % STRIDE:
-            raise ValueError(f"input_size must be {CROP} + {STRIDE}·m (the classifier's input plus whole strides), "
-                             f"got {input_size}")
-        side = (bounded(input_size, "input_size", CROP, CROP + 9 * STRIDE) - CROP) // STRIDE + 1
         self._seed, self._cache = seed, {}
         self._source = None if path is None else load(path, 256)  # None: the sample portrait
-        self._start = dict(channels=bounded(channels, "channels", 2, 16), input_size=input_size,
-                           row=bounded(row, "row", 0, side - 1), col=bounded(col, "col", 0, side - 1),
-                           score_class=bounded(score_class, "score_class", 0, CLASSES - 1))
-        super().__init__()
+        super().__init__(channels=channels, input_size=input_size, row=row, col=col, score_class=score_class)
 
-    def make_controls(self):
-        s = self._start
-        controls = {
-            "channels": slider("feature channels", s["channels"], 2, 16),
-            "input_size": slider("input size", s["input_size"], CROP, CROP + 9 * STRIDE),
-            "score_class": slider("score of class", s["score_class"], 0, CLASSES - 1),
-            "row": slider("map row", s["row"], 0, 9),
-            "col": slider("map column", s["col"], 0, 9),
-        }
-        controls["input_size"].step = STRIDE
-        return controls
+    @classmethod
+    def example(cls):
+        return cls(channels=4, input_size=46, row=1, col=2, score_class=0)
+
+    def declare(self):
+        most = (CROP + 9 * STRIDE - CROP) // STRIDE  # the largest map row or column
+        return dict(
+            channels=Int("feature channels", 8, 2, 16),
+            input_size=Int("input size", 46, CROP, CROP + 9 * STRIDE, step=STRIDE),
+            score_class=Int("score of class", 0, 0, CLASSES - 1),
+            row=Int("map row", 0, 0, most),
+            col=Int("map column", 0, 0, most),
+        )
 
     def constrain(self):
         side = (self.controls["input_size"].value - CROP) // STRIDE + 1
-        set_range(self.controls["row"], 0, side - 1)
-        set_range(self.controls["col"], 0, side - 1)
+        limit(self.controls["row"], 0, side - 1)
+        limit(self.controls["col"], 0, side - 1)
 
     def set_picture(self, source):
         self._source = load(source, 256)
@@ -131,22 +126,21 @@ class FCEquivalenceExplorer(Explorer):
         side, cell = st["scores"].shape[1], 7.0  # one score-map cell drawn 7 input pixels wide
         gap = 8.0
         width, height = n + gap + side * cell, float(max(n, side * cell))
-        cell_px = draw.fit(self.ax, width, height)
+        cell_px = scene.fit(width, height)
         scene.clear()
 
         # the picture, pixel by pixel, and the crop the classifier sees for entry (i, j)
-        y0 = (height - n) / 2
+        y0 = scene.anchor("input", 0.0, (height - n) / 2)[1]
         scene.picture(np.repeat(st["picture"][..., None], 3, axis=-1), 0.0, y0)
         top, left = st["crop_origin"]
         scene.box(left, y0 + top, CROP, CROP, draw.WINDOW_COLOR)
 
         # the score map of one class, entry (i, j) framed
-        x1, y1 = n + gap, (height - side * cell) / 2
+        x1, y1 = scene.anchor("scores", n + gap, (height - side * cell) / 2, cell)
         scores = st["scores"][k]
         numbers = np.array([[f"{v:.2f}" for v in row] for row in scores])
         size = draw.font_size(cell_px * cell, self.dpi, numbers)
-        reach = max(np.abs(scores).max(), 1e-12)  # a scale symmetric around zero: zero is white
-        colors = draw.cell_colors(scores, "RdBu_r", -reach, reach, span=(0.25, 0.75))
+        colors = draw.diverging_colors(scores, span=(0.25, 0.75))  # zero is white
         scene.fill(draw.squares(side, side) * cell + (x1, y1), colors.reshape(-1, 4), draw.EDGE_COLOR, 0.6)
         r, c = np.mgrid[0:side, 0:side]
         scene.text(numbers.ravel(), np.stack([x1 + (c.ravel() + 0.5) * cell, y1 + (r.ravel() + 0.5) * cell], -1),
@@ -156,9 +150,7 @@ class FCEquivalenceExplorer(Explorer):
         titles = [(f"input 1×{n}×{n}", f"crop ({top}, {left}) of size {CROP}×{CROP}, stride {STRIDE}"),
                   (f"score map {side}×{side}, class {k}", "the conv net: every crop at once")]
         centres = [n / 2, x1 + side * cell / 2]
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres)
 
     def describe(self):
         st = self.state
@@ -173,4 +165,4 @@ class FCEquivalenceExplorer(Explorer):
             f"fc1 ({st['channels']}·7·7 → {HIDDEN}) as a 7×7 conv {st['channels']}→{HIDDEN}: params "
             f"{st['fc1_params']:,} = {st['conv7_params']:,}, the same numbers reshaped",
         ]
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
+        return lines

@@ -5,13 +5,12 @@ a standard convolution; a toggle adds the 1×1 pointwise stage of a depthwise se
 
 from math import gcd
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
 
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
-from convlab.explorers.base import Explorer, bounded, set_options, set_range, slider
+from convlab.explorers.base import Choice, Explorer, Int, Toggle, freeze, limit, offer
 
 __all__ = ["GroupConvExplorer", "connections"]
 
@@ -45,44 +44,39 @@ class GroupConvExplorer(Explorer):
 
     def __init__(self, in_channels=6, out_channels=6, groups=2, kernel_size=3, input_size=32, pointwise=False,
                  pointwise_out=None):
-        m = self.MAX_CHANNELS
-        c_in, c_out = bounded(in_channels, "in_channels", 1, m), bounded(out_channels, "out_channels", 1, m)
-        if groups not in divisors(gcd(c_in, c_out)):
-            raise ValueError(f"groups must divide in_channels={c_in} and out_channels={c_out} (as in PyTorch): "
-                             f"one of {divisors(gcd(c_in, c_out))}, got {groups!r}")
-        self._start = dict(in_channels=c_in, out_channels=c_out, groups=groups,
-                           kernel_size=bounded(kernel_size, "kernel_size", 1, self.MAX_KERNEL),
-                           input_size=bounded(input_size, "input_size", 1, self.MAX_SIZE), pointwise=bool(pointwise),
-                           pointwise_out=bounded(c_out if pointwise_out is None else pointwise_out, "pointwise_out",
-                                                 1, m))
-        super().__init__()
+        super().__init__(in_channels=in_channels, out_channels=out_channels, groups=groups, kernel_size=kernel_size,
+                         input_size=input_size, pointwise=pointwise,
+                         pointwise_out=out_channels if pointwise_out is None else pointwise_out)
 
-    def make_controls(self):
-        s, m = self._start, self.MAX_CHANNELS
-        groups = widgets.SelectionSlider(options=divisors(gcd(s["in_channels"], s["out_channels"])), value=s["groups"],
-                                         description="groups", style={"description_width": "110px"},
-                                         layout=widgets.Layout(width="310px"))
-        return {
-            "in_channels": slider("in_channels", s["in_channels"], 1, m),
-            "out_channels": slider("out_channels", s["out_channels"], 1, m),
-            "groups": groups,
-            "kernel_size": slider("kernel size", s["kernel_size"], 1, self.MAX_KERNEL),
-            "input_size": slider("map side", s["input_size"], 1, self.MAX_SIZE),
-            "pointwise": widgets.Checkbox(value=s["pointwise"], description="+ 1×1 pointwise stage",
-                                          layout=widgets.Layout(width="310px")),
-            "pointwise_out": slider("pointwise out", s["pointwise_out"], 1, m),
-        }
+    @classmethod
+    def example(cls):
+        return cls(in_channels=6, out_channels=6, groups=3, kernel_size=3, input_size=8)
+
+    def declare(self):
+        m = self.MAX_CHANNELS
+        return dict(
+            in_channels=Int("in_channels", 6, 1, m),
+            out_channels=Int("out_channels", 6, 1, m),
+            groups=Choice("groups", 2, tuple(range(1, m + 1))),
+            kernel_size=Int("kernel size", 3, 1, self.MAX_KERNEL),
+            input_size=Int("map side", 32, 1, self.MAX_SIZE),
+            pointwise=Toggle("+ 1×1 pointwise stage"),
+            pointwise_out=Int("pointwise out", 6, 1, m),
+        )
+
+    def check_start(self, v):
+        allowed = divisors(gcd(v["in_channels"], v["out_channels"]))
+        if v["groups"] not in allowed:
+            raise ValueError(f"groups must divide in_channels={v['in_channels']} and out_channels="
+                             f"{v['out_channels']} (as in PyTorch): one of {allowed}, got {v['groups']!r}")
 
     def constrain(self):
         c, v = self.controls, self.values()
         g, m = v["groups"], self.MAX_CHANNELS
         for name in ("in_channels", "out_channels"):  # only multiples of the groups
-            set_range(c[name], g, m - m % g)
-            c[name].step = g
-        set_options(c["groups"], divisors(gcd(v["in_channels"], v["out_channels"])))
-        pointwise_out = c["pointwise_out"]
-        set_range(pointwise_out, *((1, m) if v["pointwise"] else (pointwise_out.value,) * 2))
-        pointwise_out.disabled = not v["pointwise"]
+            limit(c[name], g, m - m % g, step=g)
+        offer(c["groups"], divisors(gcd(c["in_channels"].value, c["out_channels"].value)))
+        freeze(c["pointwise_out"], not v["pointwise"], 1, m)
 
     def compute(self):
         v = self.values()
@@ -111,7 +105,7 @@ class GroupConvExplorer(Explorer):
         xs = [0.0, 7.0, 14.0][: len(columns)]
         matrix_x, cell = xs[-1] + 6.0, min(1.0, height / max(c_out, c_in))
         width = matrix_x + c_in * cell
-        draw.fit(self.ax, width, height)
+        scene.fit(width, height)
         scene.clear()
         colors = np.array([GROUP_COLORS(i % 10) for i in range(g)])
         tops = [(height - n) / 2 for n in columns]
@@ -136,7 +130,7 @@ class GroupConvExplorer(Explorer):
             scene.fill(nodes(xs[2], tops[2], final), "0.85", draw.EDGE_COLOR, 0.6)
 
         # the connection matrix: rows are output channels, columns input channels
-        my = (height - c_out * cell) / 2
+        my = scene.anchor("matrix", matrix_x, (height - c_out * cell) / 2, cell)[1]
         rgba = np.where(st["connections"][..., None] > 0, colors[np.arange(c_out) // (c_out // g)][:, None, :],
                         draw.EMPTY_COLOR)
         rgba[..., 3] = 1.0
@@ -151,9 +145,7 @@ class GroupConvExplorer(Explorer):
         if st["pointwise"]:
             titles.insert(2, (f"{final} channels", "1×1 pointwise"))
             centres.insert(2, xs[2] + 0.4)
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres)
 
     def describe(self):
         st = self.state
@@ -176,4 +168,4 @@ class GroupConvExplorer(Explorer):
         if st["pointwise"] and st["depthwise"] and st["multiplier"] == 1:
             lines.append(f"1/C_out + 1/k² = 1/{st['final_channels']} + 1/{k * k} = "
                          f"{1 / st['final_channels'] + 1 / k ** 2:.4f}")
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
+        return lines

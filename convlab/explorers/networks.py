@@ -4,13 +4,13 @@ picture at 224×224, and how the weight of that field is spread (the effective f
 
 from functools import cache, lru_cache
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib import colormaps
 
 from convlab import draw
 from convlab.arithmetic import conv_output_size
-from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.checks import is_int
+from convlab.explorers.base import Choice, Explorer, Int, limit
 from convlab.images import grace_hopper, load
 from convlab.receptive import coverage, layer_geometry, receptive_field, spread, uniform_spread
 
@@ -43,8 +43,11 @@ def network_layers(network):
 
 @lru_cache(maxsize=256)
 def paths(network, index):
-    """Equal-weight path counts from one unit of layer `index` back to the input (main path)."""
-    return coverage([(k, s, p, d) for _, (k, s, p, d), _, _ in network_layers(network)[: index + 1]])
+    """Equal-weight path counts from one unit of layer `index` back to the input (main path);
+    read-only, as it is cached."""
+    counts = coverage([(k, s, p, d) for _, (k, s, p, d), _, _ in network_layers(network)[: index + 1]])
+    counts.flags.writeable = False
+    return counts
 
 
 @lru_cache(maxsize=64)
@@ -59,9 +62,9 @@ def heat_maps(network, index):
 
 
 def as_bytes(picture):
-    """An (H, W, 3) picture in [0, 1] as RGBA bytes, converted once rather than on every draw."""
-    rgba = np.full((*picture.shape[:2], 4), 255, np.uint8)
-    rgba[..., :3] = np.round(np.clip(picture, 0.0, 1.0) * 255)
+    """A (3, H, W) picture in [0, 1] as (H, W, 4) RGBA bytes, converted once rather than on every draw."""
+    rgba = np.full((*picture.shape[1:], 4), 255, np.uint8)
+    rgba[..., :3] = np.round(np.clip(picture.transpose(1, 2, 0), 0.0, 1.0) * 255)
     return rgba
 
 
@@ -76,37 +79,38 @@ class ReceptiveFieldExplorer(Explorer):
     accepts_picture = True
 
     def __init__(self, network="AlexNet", layer=None, row=None, col=None, path=None):
-        if network not in NETWORKS:
+        if network not in NETWORKS:  # before anything is built for it
             raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
         layers = network_layers(network)
-        layer = len(layers) - 1 if layer is None else bounded(layer, "layer", 0, len(layers) - 1)
-        side = layers[layer][2]
-        self._start = dict(network=network, layer=layer,
-                           row=side // 2 if row is None else bounded(row, "row", 0, side - 1),
-                           col=side // 2 if col is None else bounded(col, "col", 0, side - 1))
-        self._picture = as_bytes(grace_hopper(SIZE).transpose(1, 2, 0) if path is None else load(path, SIZE))
-        super().__init__()
+        layer = len(layers) - 1 if layer is None else layer
+        side = layers[layer][2] if is_int(layer) and 0 <= layer < len(layers) else 1
+        self._picture = as_bytes(grace_hopper(SIZE) if path is None else load(path, SIZE))
+        super().__init__(network=network, layer=layer, row=side // 2 if row is None else row,
+                         col=side // 2 if col is None else col)
+
+    @classmethod
+    def example(cls):
+        return cls(network="ResNet-50", layer=len(network_layers("ResNet-50")) - 1)
 
     def set_picture(self, source):
         self._picture = as_bytes(load(source, SIZE))
 
-    def make_controls(self):
-        s = self._start
-        return {
-            "network": widgets.Dropdown(options=list(NETWORKS), value=s["network"], description="network",
-                                        style={"description_width": "110px"}, layout=widgets.Layout(width="310px")),
-            "layer": slider("layer", s["layer"], 0, len(network_layers(s["network"])) - 1),
-            "row": slider("unit row", s["row"], 0, SIZE),
-            "col": slider("unit column", s["col"], 0, SIZE),
-        }
+    def declare(self):
+        deepest = max(len(network_layers(name)) for name in NETWORKS)
+        return dict(
+            network=Choice("network", "AlexNet", tuple(NETWORKS), dropdown=True),
+            layer=Int("layer", 0, 0, deepest - 1),
+            row=Int("unit row", 0, 0, SIZE - 1),
+            col=Int("unit column", 0, 0, SIZE - 1),
+        )
 
     def constrain(self):
         c, v = self.controls, self.values()
         layers = network_layers(v["network"])
-        set_range(c["layer"], 0, len(layers) - 1)
+        limit(c["layer"], 0, len(layers) - 1)
         _, _, side, field = layers[c["layer"].value]
-        set_range(c["row"], 0, side - 1)
-        set_range(c["col"], 0, side - 1)
+        limit(c["row"], 0, side - 1)
+        limit(c["col"], 0, side - 1)
         before = self.state
         if before and (before["network"], before["layer"]) != (v["network"], c["layer"].value):
             # another layer: pick its unit centred nearest to where the last one was, so the box stays put
@@ -139,11 +143,11 @@ class ReceptiveFieldExplorer(Explorer):
         low = min(0.0, top, left) - 4
         high = max(float(SIZE), top + size, left + size) + 4
         span, gap = high - low, 0.08 * (high - low)
-        draw.fit(self.ax, 2 * span + gap, span)
+        scene.fit(2 * span + gap, span)
         scene.clear()
         heat, see_through = heat_maps(st["network"], st["layer"])
         for x0 in (0.0, span + gap):
-            origin = (x0 - low, -low)  # where input pixel (0, 0) sits in this panel
+            origin = scene.anchor(f"picture {int(x0 > 0)}", x0 - low, -low)  # where input pixel (0, 0) sits
             if x0 == 0.0:
                 scene.picture(self._picture, *origin)
             else:
@@ -158,9 +162,7 @@ class ReceptiveFieldExplorer(Explorer):
                    f"unit {st['unit']} of {st['side']}×{st['side']}: field {size}×{size} on the 224×224 picture"),
                   ("paths from each pixel to the unit", "equal weights, main path: the effective field's shape")]
         centres = [span / 2, span + gap + span / 2]
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.96, 0.91)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres, rows=(0.96, 0.91))
 
     def describe(self):
         st = self.state
@@ -175,4 +177,4 @@ class ReceptiveFieldExplorer(Explorer):
             f"spread of the path counts {st['spread']:.1f} px against {st['uniform_spread']:.1f} px for a uniform "
             f"field of that size: the weight sits in the middle",
         ]
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
+        return lines

@@ -7,7 +7,7 @@ import numpy as np
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
 from convlab.checks import pair
-from convlab.explorers.base import Explorer, as_pool, bounded, set_range, slider
+from convlab.explorers.base import Explorer, Int, as_pool, limit
 
 __all__ = ["PointwiseExplorer"]
 
@@ -23,6 +23,7 @@ class PointwiseExplorer(Explorer):
     """
 
     MAX_CHANNELS, MAX_SIZE, MAX_KERNEL = 8, 6, 7
+    rows = [["in_channels", "out_channels", "compare_kernel"], ["height", "width"], ["row", "col"]]
 
     def __init__(self, in_channels=None, out_channels=None, input_size=None, row=0, col=0, compare_kernel=3,
                  x=None, weight=None, seed=0):
@@ -34,33 +35,31 @@ class PointwiseExplorer(Explorer):
             in_channels = self._x.shape[0] if x is not None else self._w.shape[1] if weight is not None else 3
         if out_channels is None:
             out_channels = self._w.shape[0] if weight is not None else 2
-        h, w = pair(self._x.shape[1:] if input_size is None and x is not None else input_size or 4, "input_size")
-        self._start = dict(
-            in_channels=bounded(in_channels, "in_channels", 1, min(mc, self._x.shape[0], self._w.shape[1])),
-            out_channels=bounded(out_channels, "out_channels", 1, min(mc, self._w.shape[0])),
-            height=bounded(h, "input_size", 1, min(m, self._x.shape[1])),
-            width=bounded(w, "input_size", 1, min(m, self._x.shape[2])),
-            row=bounded(row, "row", 0, h - 1),
-            col=bounded(col, "col", 0, w - 1),
-            compare_kernel=bounded(compare_kernel, "compare_kernel", 1, self.MAX_KERNEL),
-        )
-        super().__init__()
+        if input_size is None:
+            input_size = self._x.shape[1:] if x is not None else 4
+        h, w = pair(input_size, "input_size")
+        super().__init__(in_channels=in_channels, out_channels=out_channels, height=h, width=w, row=row, col=col,
+                         compare_kernel=compare_kernel)
 
-    def make_controls(self):
-        s, m, mc, (ci, h, w), co = self._start, self.MAX_SIZE, self.MAX_CHANNELS, self._x.shape, self._w.shape[0]
-        return {
-            "in_channels": slider("in_channels", s["in_channels"], 1, min(mc, ci, self._w.shape[1])),
-            "out_channels": slider("out_channels", s["out_channels"], 1, min(mc, co)),
-            "compare_kernel": slider("vs. k×k conv", s["compare_kernel"], 1, self.MAX_KERNEL),
-            "height": slider("input height", s["height"], 1, min(m, h)),
-            "width": slider("input width", s["width"], 1, min(m, w)),
-            "row": slider("pixel row", s["row"], 0, s["height"] - 1),
-            "col": slider("pixel column", s["col"], 0, s["width"] - 1),
-        }
+    @classmethod
+    def example(cls):
+        return cls(in_channels=3, out_channels=2, input_size=4, row=1, col=2)
+
+    def declare(self):
+        (c, h, w), (o, i), m, mc = self._x.shape, self._w.shape, self.MAX_SIZE, self.MAX_CHANNELS
+        return dict(
+            in_channels=Int("in_channels", 3, 1, min(mc, c, i)),
+            out_channels=Int("out_channels", 2, 1, min(mc, o)),
+            compare_kernel=Int("vs. k×k conv", 3, 1, self.MAX_KERNEL),
+            height=Int("input height", 4, 1, min(m, h), argument="input_size"),
+            width=Int("input width", 4, 1, min(m, w), argument="input_size"),
+            row=Int("pixel row", 0, 0, min(m, h) - 1),
+            col=Int("pixel column", 0, 0, min(m, w) - 1),
+        )
 
     def constrain(self):
-        set_range(self.controls["row"], 0, self.controls["height"].value - 1)
-        set_range(self.controls["col"], 0, self.controls["width"].value - 1)
+        limit(self.controls["row"], 0, self.controls["height"].value - 1)
+        limit(self.controls["col"], 0, self.controls["width"].value - 1)
 
     def compute(self):
         v = self.values()
@@ -85,16 +84,15 @@ class PointwiseExplorer(Explorer):
         blocks = [draw.stack_size(h, w, c_in), (c_in + 4.3, c_out + 1.5), draw.stack_size(h, w, c_out)]
         gap, height = 2.5, max(b[1] for b in blocks)
         lefts = np.cumsum([0.0] + [b[0] + gap for b in blocks[:-1]])
-        cell_px = draw.fit(self.ax, lefts[-1] + blocks[-1][0], height)
+        cell_px = scene.fit(lefts[-1] + blocks[-1][0], height)
         tops = [(height - b[1]) / 2 for b in blocks]
         scene.clear()
-
         x_numbers, w_numbers, y_numbers = draw.labels(st["x"]), draw.labels(st["weight"]), draw.labels(st["output"])
         size = draw.font_size(cell_px, self.dpi, np.concatenate([x_numbers.ravel(), w_numbers.ravel()]))
         y_size = draw.font_size(cell_px, self.dpi, y_numbers)
 
         # input: the pixel's column through every channel
-        x0, y0 = lefts[0], tops[0] + (c_in - 1) * draw.DEPTH
+        x0, y0 = scene.anchor("input", lefts[0], tops[0] + (c_in - 1) * draw.DEPTH)
         low_x, high_x = min(self._x.min(), 0), self._x.max()
         scene.stack(draw.cell_colors(st["x"], "Blues", low_x, high_x), (x0, y0), x_numbers[0], size=size)
         scene.window(x0 + c, y0 + r, (1, 1), depth=c_in)
@@ -107,8 +105,7 @@ class PointwiseExplorer(Explorer):
         scene.stack(draw.cell_colors(st["vector"][None, None], "Blues", low_x, high_x), (mx, my),
                     x_numbers[:, r, c][None], size=size)
         scene.box(mx, my, c_in, 1, draw.WINDOW_COLOR)
-        reach = max(abs(self._w).max(), 1e-12)
-        scene.stack(draw.cell_colors(st["weight"][None], "RdBu_r", -reach, reach, span=(0.3, 0.7)), (mx, my + 1.5),
+        scene.stack(draw.diverging_colors(st["weight"][None], np.abs(self._w).max()), (mx, my + 1.5),
                     w_numbers, size=size)
         ys = st["output"][:, r, c][None, :, None]
         low, high = st["output"].min(), st["output"].max()
@@ -120,7 +117,7 @@ class PointwiseExplorer(Explorer):
         scene.text(["="], [(mx + c_in + 0.6, my + 1.5 + c_out / 2)], size=12)
 
         # output: every pixel got the same treatment; the chosen one framed through the stack
-        x2, y2 = lefts[2], tops[2] + (c_out - 1) * draw.DEPTH
+        x2, y2 = scene.anchor("output", lefts[2], tops[2] + (c_out - 1) * draw.DEPTH)
         scene.stack(draw.cell_colors(st["output"], "Purples", low, high), (x2, y2), y_numbers[0], size=y_size)
         scene.window(x2 + c, y2 + r, (1, 1), depth=c_out, color=draw.OUTPUT_COLOR)
 
@@ -129,9 +126,7 @@ class PointwiseExplorer(Explorer):
                   (f"y = W·x: ({c_out}×{c_in})·({c_in})", "one weight per channel pair"),
                   (f"output {c_out}×{h}×{w}", "same W at every pixel")]
         centres = [x + b[0] / 2 for x, b in zip(lefts, blocks, strict=True)]
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres)
 
     def describe(self):
         st = self.state
@@ -148,4 +143,4 @@ class PointwiseExplorer(Explorer):
                      f"MACs {st['compare_macs']:,} — {ratio:g}× the 1×1 (k² = {k * k})")
         lines.append(f"receptive field: 1×1 reads 1 pixel of every channel (mixes channels only); "
                      f"{k}×{k} reads {k}×{k} pixels of every channel")
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
+        return lines

@@ -1,14 +1,13 @@
 """The sliding-kernel explorer (notebook 01): a kernel sliding over a padded, multi-channel
 input, the output cell it computes, that cell's multiply–add, and the output-size formula."""
 
-import ipywidgets as widgets
 import numpy as np
 from matplotlib.colors import to_rgba
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_macs, conv_output_size, conv_params, effective_kernel_size
 from convlab.checks import pair
-from convlab.explorers.base import Explorer, as_pool, bounded, products, set_range, slider
+from convlab.explorers.base import Explorer, Int, as_pool, limit, products
 
 __all__ = ["SlidingKernelExplorer"]
 
@@ -35,6 +34,8 @@ class SlidingKernelExplorer(Explorer):
     """
 
     MAX_SIZE, MAX_KERNEL, MAX_STRIDE, MAX_PADDING, MAX_DILATION, MAX_CHANNELS = 10, 5, 4, 3, 4, 4
+    rows = [["height", "width", "stride"], ["kernel_height", "kernel_width", "dilation"],
+            ["padding", "in_channels", "out_channels"], ["filter", "position"]]
 
     def __init__(self, input_size=None, kernel_size=None, stride=1, padding=0, dilation=1,
                  in_channels=None, out_channels=None, x=None, weight=None, seed=0):
@@ -50,70 +51,52 @@ class SlidingKernelExplorer(Explorer):
             in_channels = self._x.shape[0] if x is not None else self._w.shape[1] if weight is not None else 1
         if out_channels is None:
             out_channels = self._w.shape[0] if weight is not None else 1
-        h, w = pair(input_size, "input_size")
-        kh, kw = pair(kernel_size, "kernel_size")
-        self._start = dict(
-            height=bounded(h, "input_size", 1, min(m, self._x.shape[1])),
-            width=bounded(w, "input_size", 1, min(m, self._x.shape[2])),
-            kernel_height=bounded(kh, "kernel_size", 1, min(mk, self._w.shape[2])),
-            kernel_width=bounded(kw, "kernel_size", 1, min(mk, self._w.shape[3])),
-            stride=bounded(stride, "stride", 1, self.MAX_STRIDE),
-            padding=bounded(padding, "padding", 0, self.MAX_PADDING),
-            dilation=bounded(dilation, "dilation", 1, self.MAX_DILATION),
-            in_channels=bounded(in_channels, "in_channels", 1, min(mc, self._x.shape[0], self._w.shape[1])),
-            out_channels=bounded(out_channels, "out_channels", 1, min(mc, self._w.shape[0])),
+        (h, w), (kh, kw) = pair(input_size, "input_size"), pair(kernel_size, "kernel_size")
+        super().__init__(height=h, width=w, kernel_height=kh, kernel_width=kw, stride=stride, padding=padding,
+                         dilation=dilation, in_channels=in_channels, out_channels=out_channels)
+
+    @classmethod
+    def example(cls):
+        return cls(input_size=6, kernel_size=3, stride=2)
+
+    def declare(self):
+        (c, m, n), (o, i, kh, kw), mc = self._x.shape, self._w.shape, self.MAX_CHANNELS
+        most = (self.MAX_SIZE + 2 * self.MAX_PADDING) ** 2  # output cells, at most
+        return dict(
+            height=Int("input height", 5, 1, min(self.MAX_SIZE, m), argument="input_size"),
+            width=Int("input width", 5, 1, min(self.MAX_SIZE, n), argument="input_size"),
+            kernel_height=Int("kernel height", 3, 1, min(self.MAX_KERNEL, kh), argument="kernel_size"),
+            kernel_width=Int("kernel width", 3, 1, min(self.MAX_KERNEL, kw), argument="kernel_size"),
+            stride=Int("stride", 1, 1, self.MAX_STRIDE),
+            padding=Int("padding", 0, 0, self.MAX_PADDING),
+            dilation=Int("dilation", 1, 1, self.MAX_DILATION),
+            in_channels=Int("in_channels", 1, 1, min(mc, c, i)),
+            out_channels=Int("out_channels", 1, 1, min(mc, o)),
+            filter=Int("filter = out ch.", 0, 0, min(mc, o) - 1),
+            position=Int("window position", 0, 0, most - 1, play=700),
         )
-        conv_output_size((h, w), (kh, kw), stride, padding, dilation)  # a clear error if the kernel cannot fit
-        super().__init__()
 
-    def make_controls(self):
-        s, m = self._start, self.MAX_SIZE
-        controls = {
-            "height": slider("input height", s["height"], 1, min(m, self._x.shape[1])),
-            "width": slider("input width", s["width"], 1, min(m, self._x.shape[2])),
-            "kernel_height": slider("kernel height", s["kernel_height"], 1, min(self.MAX_KERNEL, self._w.shape[2])),
-            "kernel_width": slider("kernel width", s["kernel_width"], 1, min(self.MAX_KERNEL, self._w.shape[3])),
-            "stride": slider("stride", s["stride"], 1, self.MAX_STRIDE),
-            "padding": slider("padding", s["padding"], 0, self.MAX_PADDING),
-            "dilation": slider("dilation", s["dilation"], 1, self.MAX_DILATION),
-            "in_channels": slider("in_channels", s["in_channels"], 1,
-                                  min(self.MAX_CHANNELS, self._x.shape[0], self._w.shape[1])),
-            "out_channels": slider("out_channels", s["out_channels"], 1, min(self.MAX_CHANNELS, self._w.shape[0])),
-            "filter": slider("filter = out ch.", 0, 0, 0),
-            "position": slider("window position", 0, 0, 0),
-        }
-        self.play = widgets.Play(interval=700, min=0, max=0, step=1, description="slide")
-        widgets.jslink((self.play, "value"), (controls["position"], "value"))
-        self._start_max = {name: control.max for name, control in controls.items()}
-        return controls
-
-    def layout_controls(self):
-        c = self.controls
-        rows = [["height", "width", "stride"],
-                ["kernel_height", "kernel_width", "dilation"],
-                ["padding", "in_channels", "out_channels"]]
-        boxes = [widgets.HBox([c[name] for name in row]) for row in rows]
-        boxes.append(widgets.HBox([c["filter"], c["position"], self.play]))
-        return widgets.VBox(boxes)
+    def check_start(self, v):
+        # a clear error if the kernel cannot fit
+        conv_output_size((v["height"], v["width"]), (v["kernel_height"], v["kernel_width"]), v["stride"],
+                         v["padding"], v["dilation"])
 
     def constrain(self):
-        v = self.values()
-        c = self.controls
+        v, c, d = self.values(), self.controls, self.declared
         h, w, kh, kw = v["height"], v["width"], v["kernel_height"], v["kernel_width"]
-        p, d = v["padding"], v["dilation"]
+        p, dl = v["padding"], v["dilation"]
         # the dilated kernel must fit in the padded input: n + 2p >= d·(k−1) + 1 on both axes
-        set_range(c["height"], max(1, d * (kh - 1) + 1 - 2 * p), c["height"].max)
-        set_range(c["width"], max(1, d * (kw - 1) + 1 - 2 * p), c["width"].max)
-        set_range(c["kernel_height"], 1, min(self._start_max["kernel_height"], (h + 2 * p - 1) // d + 1))
-        set_range(c["kernel_width"], 1, min(self._start_max["kernel_width"], (w + 2 * p - 1) // d + 1))
-        need = max(d * (kh - 1) + 1 - h, d * (kw - 1) + 1 - w)
-        set_range(c["padding"], max(0, (need + 1) // 2), self.MAX_PADDING)
-        limits = [(n + 2 * p - 1) // (k - 1) for n, k in ((h, kh), (w, kw)) if k > 1]
-        set_range(c["dilation"], 1, min([self.MAX_DILATION, *limits]))
-        set_range(c["filter"], 0, v["out_channels"] - 1)
-        oh, ow = conv_output_size((h, w), (kh, kw), v["stride"], p, d)
-        set_range(c["position"], 0, oh * ow - 1)
-        self.play.max = oh * ow - 1
+        limit(c["height"], max(1, dl * (kh - 1) + 1 - 2 * p), d["height"].hi)
+        limit(c["width"], max(1, dl * (kw - 1) + 1 - 2 * p), d["width"].hi)
+        limit(c["kernel_height"], 1, min(d["kernel_height"].hi, (h + 2 * p - 1) // dl + 1))
+        limit(c["kernel_width"], 1, min(d["kernel_width"].hi, (w + 2 * p - 1) // dl + 1))
+        need = max(dl * (kh - 1) + 1 - h, dl * (kw - 1) + 1 - w)
+        limit(c["padding"], max(0, (need + 1) // 2), self.MAX_PADDING)
+        fits = [(n + 2 * p - 1) // (k - 1) for n, k in ((h, kh), (w, kw)) if k > 1]
+        limit(c["dilation"], 1, min([self.MAX_DILATION, *fits]))
+        limit(c["filter"], 0, v["out_channels"] - 1)
+        oh, ow = conv_output_size((h, w), (kh, kw), v["stride"], p, dl)
+        limit(c["position"], 0, oh * ow - 1)
 
     def compute(self):
         v = self.values()
@@ -150,10 +133,11 @@ class SlidingKernelExplorer(Explorer):
         blocks = [draw.stack_size(hp, wp, c_in), draw.stack_size(kh, kw, c_in), draw.stack_size(oh, ow, c_out)]
         gap, height = 2.0, max(h for _, h in blocks)
         lefts = np.cumsum([0.0] + [w + gap for w, _ in blocks[:-1]])
-        cell_px = draw.fit(self.ax, lefts[-1] + blocks[-1][0], height)
+        cell_px = scene.fit(lefts[-1] + blocks[-1][0], height)
         (x0, y0), (x1, y1), (x2, y2) = [(x, (height + h) / 2 - rows) for x, (_, h), rows in
                                         zip(lefts, blocks, (hp, kh, oh), strict=True)]
         scene.clear()
+        scene.anchor("input", x0, y0), scene.anchor("kernel", x1, y1), scene.anchor("output", x2, y2)
 
         # input: padded channels, padding ring in grey, the real input framed
         padded = st["padded"]
@@ -177,20 +161,19 @@ class SlidingKernelExplorer(Explorer):
 
         # filter f: one kernel sheet per input channel
         weight = st["weight"][f]
-        reach = max(abs(self._w).max(), 1e-12)  # one symmetric colour scale for all weights
-        numbers = draw.labels(weight[0])
-        scene.stack(draw.cell_colors(weight, "RdBu_r", -reach, reach, span=(0.3, 0.7)), (x1, y1), numbers,
+        numbers = draw.labels(weight[0])  # one symmetric colour scale for all weights:
+        scene.stack(draw.diverging_colors(weight, np.abs(self._w).max()), (x1, y1), numbers,
                     size=min(size, draw.font_size(cell_px, self.dpi, numbers)))
         scene.box(x1, y1, kw, kh, draw.WINDOW_COLOR)
 
         # output: channel f in front, filled in up to the current position
         out = st["output"][[f] + [o for o in range(c_out) if o != f]]
         rgba = draw.cell_colors(out, "Purples", out.min(), out.max())
-        done = np.arange(oh * ow).reshape(oh, ow) <= self.controls["position"].value
+        i, j = st["position"]
+        done = np.arange(oh * ow).reshape(oh, ow) <= i * ow + j
         rgba[:, ~done] = draw.EMPTY_COLOR
         numbers = draw.labels(out)  # all channels: the font size does not jump when the filter changes
         scene.stack(rgba, (x2, y2), np.where(done, numbers[0], ""), size=draw.font_size(cell_px, self.dpi, numbers))
-        i, j = st["position"]
         scene.box(x2 + j, y2 + i, 1, 1, draw.OUTPUT_COLOR)
 
         scene.text(["∗", "="], [(x - gap / 2, height / 2) for x in lefts[1:]], size=18)
@@ -199,9 +182,7 @@ class SlidingKernelExplorer(Explorer):
                   (f"filter {f}", f"{c_in}×{kh}×{kw}"),
                   (f"output {c_out}×{oh}×{ow}", f"channel {f} in front")]
         centres = [x + w_ / 2 for x, (w_, _) in zip(lefts, blocks, strict=True)]
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres)
 
     def describe(self):
         st = self.state
@@ -219,6 +200,5 @@ class SlidingKernelExplorer(Explorer):
                      f"= <b>{st['value']:g}</b>")
         lines.append(f"effective kernel {st['effective_kernel_size'][0]}×{st['effective_kernel_size'][1]} · "
                      f"params {st['params']:,} · MACs {st['macs']:,}")
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(
-            lines) + "</div>"
+        return lines
 

@@ -2,12 +2,11 @@
 it grows, and — without nonlinearities — the single large kernel it equals; with ReLUs in
 between, the kernel the stack applies to one particular input, which changes with it."""
 
-import ipywidgets as widgets
 import numpy as np
 
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
-from convlab.explorers.base import Explorer, bounded, set_range, slider
+from convlab.explorers.base import Explorer, Int, Toggle, freeze, per_layer
 from convlab.receptive import receptive_field
 from convlab.stacking import compose, dilate
 
@@ -45,33 +44,26 @@ class StackedKernelExplorer(Explorer):
     MAX_KERNEL = 5
 
     def __init__(self, layers=2, kernel_size=3, dilations=(1, 1, 1, 1), relu=False, sample=0, seed=0):
-        dilations = tuple(dilations)
-        if not 1 <= len(dilations) <= MAX_LAYERS:
-            raise ValueError(f"dilations must hold 1 to {MAX_LAYERS} values, got {dilations!r}")
-        dilations = (dilations + (1,) * MAX_LAYERS)[:MAX_LAYERS]
-        self._start = dict(layers=bounded(layers, "layers", 1, MAX_LAYERS),
-                           kernel_size=bounded(kernel_size, "kernel_size", 2, self.MAX_KERNEL),
-                           relu=bool(relu), sample=bounded(sample, "sample", 0, SAMPLES - 1),
-                           **{f"dilation_{i + 1}": bounded(d, "dilations", 1, MAX_DILATION)
-                              for i, d in enumerate(dilations)})
         rng = np.random.default_rng(seed)
         # small integers, a little more often positive: with ReLUs between, units are active often but not always
         self._kernels = rng.choice([-1, 0, 1, 1], (MAX_LAYERS, self.MAX_KERNEL, self.MAX_KERNEL))
         self._inputs = np.random.default_rng(seed + 1).random((SAMPLES, 64, 64))  # like pixel values: in [0, 1)
-        super().__init__()
+        super().__init__(layers=layers, kernel_size=kernel_size, relu=relu, sample=sample,
+                         **per_layer(dilations, "dilations", MAX_LAYERS))
 
-    def make_controls(self):
-        s = self._start
-        controls = {
-            "layers": slider("layers", s["layers"], 1, MAX_LAYERS),
-            "kernel_size": slider("kernel size", s["kernel_size"], 2, self.MAX_KERNEL),
-            "relu": widgets.Checkbox(value=s["relu"], description="ReLU between layers",
-                                     layout=widgets.Layout(width="310px")),
-            "sample": slider("input sample", s["sample"], 0, SAMPLES - 1),
-        }
-        for i in range(MAX_LAYERS):
-            controls[f"dilation_{i + 1}"] = slider(f"layer {i + 1} dilation", s[f"dilation_{i + 1}"], 1, MAX_DILATION)
-        return controls
+    @classmethod
+    def example(cls):
+        return cls(layers=2, kernel_size=3)
+
+    def declare(self):
+        return dict(
+            layers=Int("layers", 2, 1, MAX_LAYERS),
+            kernel_size=Int("kernel size", 3, 2, self.MAX_KERNEL),
+            relu=Toggle("ReLU between layers"),
+            sample=Int("input sample", 0, 0, SAMPLES - 1),
+            **{f"dilation_{i + 1}": Int(f"layer {i + 1} dilation", 1, 1, MAX_DILATION, argument="dilations")
+               for i in range(MAX_LAYERS)},
+        )
 
     def constrain(self):
         v, c = self.values(), self.controls
@@ -108,23 +100,22 @@ class StackedKernelExplorer(Explorer):
         lefts = [i * (k + gap) for i in range(n)]
         right = lefts[-1] + k + 2 * gap
         height = max(k, side)
-        cell_px = draw.fit(self.ax, right + side, height)
+        cell_px = scene.fit(right + side, height)
         scene.clear()
 
         numbers = draw.labels(np.array(st["kernels"]))
         size_small = draw.font_size(cell_px, self.dpi, numbers)
         for i, (x, kernel) in enumerate(zip(lefts, st["kernels"], strict=True)):
             y = (height - k) / 2
-            scene.stack(draw.cell_colors(kernel[None], "RdBu_r", -1.5, 1.5, span=(0.3, 0.7)), (x, y), numbers[i],
+            scene.stack(draw.diverging_colors(kernel[None], 1.5), (x, y), numbers[i],
                         size=size_small)
             if i:
                 scene.text(["⊛"], [(x - gap / 2, height / 2)], size=14)
         scene.text(["="], [(right - gap, height / 2)], size=16)
 
         # the input pixels around one output unit, each with its weight; boxes: the field after each layer
-        weights, y0 = st["kernel"], (height - side) / 2
-        reach = max(np.abs(weights).max(), 1e-12)
-        rgba = draw.cell_colors(weights, "RdBu_r", -reach, reach, span=(0.2, 0.8))
+        weights, y0 = st["kernel"], scene.anchor("kernel", right, (height - side) / 2, 1 / scale)[1]
+        rgba = draw.diverging_colors(weights, span=(0.2, 0.8))
         rgba[weights == 0] = draw.EMPTY_COLOR
         scene.fill(draw.squares(size, size) * (1 / scale) + (right, y0), rgba.reshape(-1, 4), draw.EDGE_COLOR,
                    0.5 if cell_px / scale > 6 else 0.0)
@@ -142,9 +133,7 @@ class StackedKernelExplorer(Explorer):
         titles = [(f"{n} layer{'s' * (n > 1)}: {k}×{k} kernels", f"dilations {dil}"),
                   (f"{size}×{size}: {what}", "boxes: receptive field after each layer")]
         centres = [lefts[-1] / 2 + k / 2, right + side / 2]
-        scene.text([line for two in titles for line in two], [(x, y) for x in centres for y in (0.95, 0.89)],
-                   size=10, title=True)
-        scene.commit()
+        scene.titles(titles, centres)
 
     def describe(self):
         st = self.state
@@ -168,10 +157,5 @@ class StackedKernelExplorer(Explorer):
         holes = int((st["linear_kernel"] == 0).sum()) if any(d > 1 for d in st["dilations"]) else 0
         if holes:
             lines.append(f"{holes} pixels of the field get no weight at all (gaps left by the dilations)")
-        return "<div style='font-family:monospace;font-size:13px;line-height:1.5'>" + "<br>".join(lines) + "</div>"
+        return lines
 
-
-def freeze(control, frozen, lo, hi):
-    """Keep a control that does not apply right now at its value, disabled."""
-    set_range(control, *((control.value, control.value) if frozen else (lo, hi)))
-    control.disabled = frozen

@@ -1,0 +1,55 @@
+"""A teacher's escape hatch: `Explorer.from_function(draw, **controls)` turns a plain matplotlib
+drawing function into an explorer with the same contract (controls, state, a PNG for readers
+without a kernel). It clears and redraws its axes on every change, so it is slower than an
+explorer that changes its scene in place, but it takes five lines to write."""
+
+import numpy as np
+
+from convlab.explorers.base import Explorer
+from convlab.explorers.controls import Int
+
+__all__ = ["FunctionExplorer"]
+
+
+class FunctionExplorer(Explorer):
+    """`function(ax, **values)` draws the picture for the controls' current values on a cleared
+    axes; `controls` declares each control (name=Int(...), Choice(...) or Toggle(...))."""
+
+    in_place = False  # it redraws by design
+
+    def __init__(self, function, **controls):
+        if not callable(function):
+            raise TypeError(f"function must be callable, got {function!r}")
+        if not controls:
+            raise ValueError("controls: declare at least one, e.g. stride=Int('stride', 1, 1, 4)")
+        self.function, self._declared = function, controls
+        super().__init__()
+
+    @classmethod
+    def example(cls):
+        def draw(ax, stride):
+            grid = np.arange(64).reshape(8, 8)
+            ax.imshow(grid[::stride, ::stride], cmap="Blues")
+            ax.set_title(f"every {stride}th row and column")
+
+        return cls(draw, stride=Int("stride", 2, 1, 4))
+
+    def declare(self):
+        return self._declared
+
+    def build(self):
+        self.ax = self.fig.add_axes((0.05, 0.05, 0.9, 0.85))
+
+    def compute(self):
+        return self.values()
+
+    def draw(self):
+        self.ax.clear()
+        self.function(self.ax, **self.values())
+
+    def render(self):
+        """Nothing to do: the function drew on the axes itself."""
+
+    def pixel(self, x, y):
+        px, py = self.ax.transData.transform((x, y))
+        return int(self.fig.bbox.height - py), int(px)
