@@ -83,8 +83,9 @@ def blocks(module, input_shape):
 
 
 def _output_shapes(module, input_shape):
-    """id(layer) → (C, H, W) of its output, for every layer of `module`, by one forward pass."""
-    shapes, hooks = {}, []
+    """id(layer) → (C, H, W) of its output, for every layer of `module`, by one forward pass (on the
+    device of the module's weights: on "meta", shapes only)."""
+    shapes, hooks, tensors = {}, [], [*module.parameters(), *module.buffers()]
     for layer in module.modules():
         def record(layer_, inputs, output):
             shapes.setdefault(id(layer_), tuple(output.shape[1:]))  # first call: reused ReLUs keep the first
@@ -92,7 +93,7 @@ def _output_shapes(module, input_shape):
     was_training = module.training
     try:
         with torch.no_grad():
-            module.eval()(torch.zeros(1, *input_shape))
+            module.eval()(torch.zeros(1, *input_shape, device=tensors[0].device if tensors else None))
     finally:
         module.train(was_training)
         for hook in hooks:

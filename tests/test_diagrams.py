@@ -61,3 +61,13 @@ def test_the_drawing_shows_every_box_and_the_totals():
         assert box.label in texts
     params = sum(p.numel() for p in module.parameters())
     assert any(t.startswith(f"Inception 3a: {params:,} params") for t in texts)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_module_built_on_meta_gives_the_same_boxes(name):
+    """Diagrams need only shapes: a module built on the meta device (no weights) draws the same boxes."""
+    make, shape = CASES[name]
+    with torch.device("meta"):
+        meta = make()
+    fields = [(box.label, box.shape, box.params, box.macs) for box in diagrams.blocks(meta, shape).boxes()]
+    assert fields == [(box.label, box.shape, box.params, box.macs) for box in diagrams.blocks(make(), shape).boxes()]

@@ -1,7 +1,8 @@
 """The lessons teach as DESIGN.md ("Notebooks") and issue 12 ask: exercises that name their kind,
 at least half needing thought, each with a self-check and a collapsed solution that passes it; a
 "What the posts get wrong" section stating each wrong claim in English and Chinese and refuting it
-in the next cell; and references with years. The index points to the posts sections."""
+in the next cell; and references with years. The index points to the posts sections. A lesson
+scaffolded by `tools/notebooks.py new` passes the structural tests but not the one for placeholders."""
 
 import re
 
@@ -39,21 +40,50 @@ def test_exercises_make_students_think(path):
     assert 2 * sum(kind in THINKING for kind in kinds) >= len(kinds), kinds
 
 
-@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_each_exercise_has_a_self_check_and_a_collapsed_solution(path):
+def exercises(path):
+    """(number, self-check cell, solution cell) of each exercise, with the notebook's cells."""
     cells = nbformat.read(path, as_version=4).cells
     numbers = [int(n) for n, _ in EXERCISE.findall(markdown(path))]
     solutions = [c for c in cells if c.cell_type == "code" and "solution" in c.metadata.get("tags", [])]
     assert len(solutions) == len(numbers), f"{len(solutions)} solution cells for {len(numbers)} exercises"
+    found = []
     for n, solution in zip(numbers, solutions, strict=True):
-        assert solution.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
-        assert "NBVAL_CHECK_OUTPUT" in solution.source
-        assert f"solution {n}: correct ✓" in output_text(solution), f"solution {n} does not pass its own check"
         checks = [c for c in cells if c.cell_type == "code" and f'"exercise {n}")' in c.source]
         assert checks, f"exercise {n} has no self-check cell"
-        assert "not answered yet" in output_text(checks[0]), f"exercise {n} is committed answered"
-        assert cells.index(checks[0]) < cells.index(solution)
+        found.append((n, checks[0], solution))
+    return found, cells
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_each_exercise_has_a_self_check_and_a_collapsed_solution(path):
+    found, cells = exercises(path)
+    for _, check, solution in found:
+        assert solution.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
+        assert "NBVAL_CHECK_OUTPUT" in solution.source
+        assert cells.index(check) < cells.index(solution)
     assert not re.search(r"^## (\d+\. )?Solutions", markdown(path), flags=re.M), "answers in plain sight"
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_each_solution_passes_its_check_and_no_exercise_is_committed_answered(path):
+    for n, check, solution in exercises(path)[0]:
+        assert f"solution {n}: correct ✓" in output_text(solution), f"solution {n} does not pass its own check"
+        assert "not answered yet" in output_text(check), f"exercise {n} is committed answered"
+
+
+PLACEHOLDER = re.compile(r"\bTODO\b")  # what marks the text of a lesson scaffolded by `tools/notebooks.py new`
+
+
+def placeholders(path):
+    """The cells of a lesson still holding the template's placeholders."""
+    return [c.source for c in nbformat.read(path, as_version=4).cells if PLACEHOLDER.search(c.source)]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_no_placeholder_of_the_template_is_left(path):
+    """A scaffold passes the structural tests; only this one tells it from a finished lesson."""
+    left = placeholders(path)
+    assert not left, f"{len(left)} cells still hold a TODO, the first: {left[0][:120]!r}"
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)

@@ -68,12 +68,30 @@ def test_follows_the_template(path):
     assert re.search(r"^#+ .*Exercise", sources, flags=re.M)
 
 
+EXPLORER_CALL = re.compile(r"(?<!class )\b(?:[A-Z]\w*)?Explorer\b(?:\.\w+)?\(")  # DilationExplorer(, Explorer.x(
+
+
+def declares_an_explorer(path):
+    """A lesson opens an explorer unless its metadata says {"convlab": {"explorer": false}}."""
+    return nbformat.read(path, as_version=4).metadata.get("convlab", {}).get("explorer", True)
+
+
+def builds_an_explorer(path):
+    return any(EXPLORER_CALL.search(c.source) for c in code_cells(path) if "solution" not in c.metadata.get("tags", []))
+
+
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
 def test_every_widget_output_has_a_static_picture(path):
-    """GitHub and nbviewer cannot run widgets: each explorer output carries a PNG too."""
+    """GitHub and nbviewer cannot run widgets: each explorer output carries a PNG too. A lesson may have
+    no explorer, if it says so; one that says it has one must build and show it."""
     widget_outputs = [o for c in code_cells(path) for o in c.outputs
                       if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    assert widget_outputs, "no explorer in this notebook"
+    if declares_an_explorer(path):
+        assert builds_an_explorer(path), "no explorer built: build one, or declare none (convlab.explorer false)"
+        assert widget_outputs, "an explorer is built but none is shown: execute the notebook"
+    else:
+        assert not builds_an_explorer(path) and not widget_outputs, \
+            "an explorer in a lesson whose metadata says convlab.explorer false: set it to true"
     for output in widget_outputs:
         png = base64.b64decode(output["data"]["image/png"])
         assert png.startswith(b"\x89PNG") and len(png) > 5000
