@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import nbformat
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = Path(os.environ.get("CONVLAB_BROWSER_NOTEBOOKS") or REPO / "notebooks")
@@ -31,6 +32,7 @@ VIEWPORT = {"width": 1400, "height": 1000}
 SERVER_START_S = 60
 EXPLORER_RENDER_S = 30
 PICTURE_WAIT_S = 10
+SETTLE_S = 10  # a slider step's update must be over (kernel idle) within this
 
 EXPLORER = ".jp-OutputArea-output:has(.widget-slider):has(img)"
 SLIDER_HANDLE = ".widget-slider .noUi-handle"
@@ -66,7 +68,13 @@ ARM_STEP_JS = """(area, timeoutMs) => {
     requestAnimationFrame(frame);
   });
 }"""
-PICTURE_LOADED_JS = "(img) => img.src !== '' && img.complete && img.naturalWidth > 0"
+PICTURES_LOADED_JS = """([selector, expected]) => {
+  const areas = [...document.querySelectorAll(selector)];
+  return areas.length >= expected && areas.every(area => {
+    const img = area.querySelector('img');
+    return img.src !== '' && img.complete && img.naturalWidth > 0;
+  });
+}"""
 
 
 def free_port():
@@ -96,26 +104,23 @@ def copy_notebooks(tmp):
     return root
 
 
-def artifacts(kind, notebook):
-    """An empty test-artifacts/<kind>/<notebook stem>/ for this run's screenshots."""
-    folder = ARTIFACTS / kind / Path(notebook).stem
+def artifacts(kind, name):
+    """An empty test-artifacts/<kind>/<name's stem>/ for this run's screenshots."""
+    folder = ARTIFACTS / kind / Path(name).stem
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     return folder
 
 
-def code_cells(notebook):
-    return sum(c.cell_type == "code" and bool(c.source.strip())
-               for c in nbformat.read(NOTEBOOK_DIR / notebook, as_version=4).cells)
-
-
-def expected_explorers(notebook):
-    """How many explorers the committed notebook displays (outputs holding a live widget)."""
+def saved_explorers(notebook):
+    """The class names of the explorers the committed notebook displays, in order (each output holding a live
+    widget; an explorer's saved text/plain is its class name and state)."""
     path = NOTEBOOK_DIR / notebook
     if not path.is_file():
         pytest.fail(f"notebook {notebook} not found in {NOTEBOOK_DIR}")
     cells = nbformat.read(path, as_version=4).cells
-    return sum(WIDGET_VIEW in o.get("data", {}) for c in cells if c.cell_type == "code" for o in c.outputs)
+    return [o["data"].get("text/plain", "?").split("(")[0] for c in cells if c.cell_type == "code"
+            for o in c.outputs if WIDGET_VIEW in o.get("data", {})]
 
 
 class Server:
@@ -192,9 +197,18 @@ class Step(NamedTuple):
     src_ms: float | None  # key press → the img got its new src
 
 
-def step_slider(page, area, handle, settle):
-    """Press an arrow key on the slider handle (right, or left at the maximum) and time the new picture;
-    `settle(page)` then waits until the kernel has finished the update."""
+def first_handle(area, what):
+    handle = area.locator(SLIDER_HANDLE).first
+    if handle.count() == 0:
+        pytest.fail(f"{what} has no slider handle ({SLIDER_HANDLE})")
+    return handle
+
+
+def step_slider(page, area, settle):
+    """Press an arrow key on the area's first slider handle (right, or left at the maximum) and time the new
+    picture; `settle(page)` then waits until the kernel has finished the update."""
+    area.scroll_into_view_if_needed()
+    handle = first_handle(area, "the explorer")
     before = float(handle.get_attribute("aria-valuenow"))
     key = "ArrowRight" if before < float(handle.get_attribute("aria-valuemax")) else "ArrowLeft"
     area.evaluate(ARM_STEP_JS, PICTURE_WAIT_S * 1000)
@@ -210,38 +224,35 @@ def describe(steps):
     return ", ".join(f"{s.before:g}→{s.after:g}: {text}" for s, text in zip(steps, shown, strict=True))
 
 
-def explorers(page, expected, console, where):
-    """The output areas of the page's explorers, once all `expected` have appeared with their pictures."""
-    areas = page.locator(EXPLORER)
-    deadline = time.monotonic() + EXPLORER_RENDER_S
-    while areas.count() < expected and time.monotonic() < deadline:
-        page.wait_for_timeout(250)
+def check_steps(steps, what, console):
+    """Each step must have moved the slider and shown a new picture."""
+    assert all(s.after != s.before for s in steps), \
+        f"{what}: the slider value did not move on some key presses ({describe(steps)})"
+    assert all(s.shown_ms is not None for s in steps), \
+        f"{what}: some slider steps did not change the picture within {PICTURE_WAIT_S} s " \
+        f"({describe(steps)})" + report(console)
+
+
+def explorers(page, expected, console, where, selector=EXPLORER):
+    """The output areas of the page's explorers, once at least `expected` have appeared with their pictures."""
+    try:
+        page.wait_for_function(PICTURES_LOADED_JS, arg=[selector, expected], timeout=EXPLORER_RENDER_S * 1000)
+    except PlaywrightTimeout:
+        pass  # the count below says what is missing
+    areas = page.locator(selector)
     assert areas.count() == expected, \
         f"{areas.count()} explorers (outputs with a .widget-slider and an img) {where}, expected {expected}" \
         + report(console)
-    for area in areas.all():
-        page.wait_for_function(PICTURE_LOADED_JS, arg=area.locator("img").first.element_handle(),
-                               timeout=PICTURE_WAIT_S * 1000)
     return areas.all()
 
 
-def step_first_sliders(page, areas, console, settle, shots, first_steps=1):
-    """Move the first slider of every explorer once (the first explorer's `first_steps` times); each
-    step must move the slider and change the picture. A screenshot of each explorer after its steps
-    goes to `shots`/explorer-<n>.png. Returns the steps, per explorer."""
+def step_first_sliders(page, areas, console, settle, shots):
+    """Move the first slider of every explorer once; each step must move the slider and change the picture.
+    A screenshot of each explorer after its step goes to `shots`/explorer-<n>.png. Returns the steps."""
     done = []
     for n, area in enumerate(areas, start=1):
-        steps = first_steps if n == 1 else 1
-        area.scroll_into_view_if_needed()
-        handle = area.locator(SLIDER_HANDLE).first
-        if handle.count() == 0:
-            pytest.fail(f"explorer {n} has no slider handle ({SLIDER_HANDLE})")
-        moved = [step_slider(page, area, handle, settle) for _ in range(steps)]
-        assert all(s.after != s.before for s in moved), \
-            f"explorer {n}: the slider value did not move on some key presses ({describe(moved)})"
-        assert all(s.shown_ms is not None for s in moved), \
-            f"explorer {n}: some slider steps did not change the picture within {PICTURE_WAIT_S} s " \
-            f"({describe(moved)})" + report(console)
+        step = step_slider(page, area, settle)
+        check_steps([step], f"explorer {n}", console)
         area.screenshot(path=shots / f"explorer-{n}.png")
-        done.append(moved)
+        done.append(step)
     return done

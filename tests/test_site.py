@@ -180,6 +180,10 @@ FRAME_JS = """() => {
   const animation = document.querySelector('.animation');
   return {src: animation.querySelector('img').src, frame: animation.querySelector('.anim-slider').value};
 }"""
+MOVED_ON_JS = f"""(before) => {{
+  const now = ({FRAME_JS})();
+  return now.frame !== before.frame && now.src !== before.src;
+}}"""
 
 
 def check_animation_plays(page):
@@ -188,15 +192,14 @@ def check_animation_plays(page):
     assert play.is_visible()
     before = page.evaluate(FRAME_JS)
     play.click()
-    page.wait_for_function(f"() => document.querySelector('.animation .anim-slider').value !== '{before['frame']}'",
-                           timeout=5000)
-    page.wait_for_timeout(500)
+    page.wait_for_function(MOVED_ON_JS, arg=before, timeout=5000)
     after = page.evaluate(FRAME_JS)
     page.locator('.animation button[title="Pause"]').first.click()
     assert after["frame"] != before["frame"] and after["src"] != before["src"]
 
 
 @pytest.mark.browser
+@pytest.mark.timeout(120)  # the first one also builds the site
 @pytest.mark.parametrize("name", PAGES)
 def test_page_works_offline_in_chromium(browser, console, site, name):
     page = console.watch(browser.new_page(viewport=VIEWPORT))

@@ -19,15 +19,16 @@ from browser import (
     NOTEBOOK_DIR,
     NOTEBOOKS,
     REPO,
+    SETTLE_S,
     VIEWPORT,
-    WIDGET_VIEW,
     Server,
+    api,
     artifacts,
     check_no_cell_errors,
     copy_notebooks,
-    expected_explorers,
     explorers,
     report,
+    saved_explorers,
     serve,
     step_first_sliders,
 )
@@ -41,12 +42,8 @@ UPLOAD = ".widget-upload"
 
 
 def expected_uploads(notebook):
-    """How many of the notebook's explorers show a picture and so offer an upload button (an explorer's
-    saved text/plain is its class name and arguments)."""
-    cells = nbformat.read(NOTEBOOK_DIR / notebook, as_version=4).cells
-    names = [o["data"]["text/plain"].split("(")[0] for c in cells if c.cell_type == "code" for o in c.outputs
-             if WIDGET_VIEW in o.get("data", {})]
-    return sum(getattr(convlab.explorers, name).accepts_picture for name in names)
+    """How many of the notebook's explorers show a picture and so offer an upload button."""
+    return sum(getattr(convlab.explorers, name).accepts_picture for name in saved_explorers(notebook))
 
 
 def png_bytes():
@@ -56,24 +53,25 @@ def png_bytes():
     return buffer.getvalue()
 
 
-def upload(page, area, name, data):
-    """Choose a file in the explorer's upload button, as a reader would, and wait for the readout to answer."""
+def upload(page, area, name, data, settle):
+    """Choose a file in the explorer's upload button, as a reader would, and wait for the readout to answer and
+    the kernel to finish."""
     before = area.locator("img").first.get_attribute("src")
     with page.expect_file_chooser() as chooser:  # the widget's file input is not in the page: it opens a chooser
         area.locator(UPLOAD).click()
     chooser.value.set_files({"name": name, "mimeType": "image/png", "buffer": data})
     page.wait_for_function("([area, name]) => area.innerText.includes(name)", arg=[area.element_handle(), name],
                            timeout=UPLOAD_WAIT_S * 1000)
-    page.wait_for_timeout(300)
+    settle(page)
     return before, area.locator("img").first.get_attribute("src")
 
 
-def check_bring_your_own_picture(page, area):
+def check_bring_your_own_picture(page, area, settle):
     """A file that is not a picture is refused in the readout and the view stays; a real one is shown."""
-    before, after = upload(page, area, "notes.png", b"this is not a picture")
+    before, after = upload(page, area, "notes.png", b"this is not a picture", settle)
     assert after == before, "a refused file changed the picture"
     assert "Could not use notes.png" in area.inner_text() and "unchanged" in area.inner_text()
-    before, after = upload(page, area, "gradient.png", png_bytes())
+    before, after = upload(page, area, "gradient.png", png_bytes(), settle)
     assert after != before, "the uploaded picture is not shown"
     assert "Showing gradient.png" in area.inner_text()
 
@@ -123,6 +121,13 @@ class Voila(Server):
     def url(self, notebook):
         return f"{self.base}/voila/render/{notebook}?token={self.token}"
 
+    def shut_down(self, kernel_id):
+        """Stop the kernel of a page once it is closed (stopping the server would stop it too, later)."""
+        try:
+            api(self.base, self.token, f"/voila/api/shutdown/{kernel_id}", method="POST", timeout=15)
+        except OSError:
+            pass  # the server stops what is left when the module's tests are done
+
 
 @pytest.fixture(scope="module")
 def voila(tmp_path_factory):
@@ -136,20 +141,30 @@ def test_present_serves_voila_on_localhost_with_a_token():
     assert (REPO / "share" / "voila" / "templates" / "convlab" / "index.html.j2").is_file()
 
 
+KERNEL_ID_JS = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
+# Voila's page shows no busy indicator, but its application (window.jupyterapp) holds the kernel connection; the
+# browser handles the kernel's messages in order, so once it has seen "idle" it has applied the update's pictures.
+KERNEL_IDLE_JS = "() => window.jupyterapp?.widgetManager?.kernel?.status === 'idle'"
+
+
 def settle(page):
-    page.wait_for_timeout(150)  # Voila has no busy indicator: the new picture itself was the signal
+    """The kernel has finished the update a slider step or an upload started, and the page has applied it."""
+    page.wait_for_function(KERNEL_IDLE_JS, timeout=SETTLE_S * 1000)
 
 
 @pytest.mark.browser
+@pytest.mark.timeout(RENDER_S + 120)
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, browser, console, capsys):
-    expected, shots, started = expected_explorers(notebook), artifacts("voila", notebook), time.perf_counter()
+    expected, shots, started = len(saved_explorers(notebook)), artifacts("voila", notebook), time.perf_counter()
     page = console.watch(browser.new_page(viewport=VIEWPORT))
     page.on("requestfailed", lambda r: console.append(f"request failed: {r.url}"))
+    kernel_id = None
     try:
         page.goto(voila.url(notebook), timeout=RENDER_S * 1000)
         page.locator("#rendered_cells").wait_for(state="visible", timeout=RENDER_S * 1000)
         rendered_s = time.perf_counter() - started
+        kernel_id = page.evaluate(KERNEL_ID_JS)
         page.screenshot(path=shots / "page.png")
         assert page.locator(".jp-Cell").count() > 0, "Voila showed no cells"
         shown_code = page.locator(".jp-CodeCell:not(.jp-mod-noInput)").count()
@@ -163,7 +178,7 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         uploads = [area for area in areas if area.locator(UPLOAD).count()]
         assert len(uploads) == expected_uploads(notebook), "explorers showing a picture without an upload button"
         for n, area in enumerate(uploads, start=1):
-            check_bring_your_own_picture(page, area)
+            check_bring_your_own_picture(page, area, settle)
             area.screenshot(path=shots / f"your-picture-{n}.png")
         check_no_cell_errors(page, "after moving the sliders and uploading pictures in Voila", console)
     except BaseException:
@@ -174,8 +189,10 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         raise
     finally:
         page.close()
+        if kernel_id:
+            voila.shut_down(kernel_id)  # a closed page leaves its kernel running
     assert not console, "the browser console logged errors" + report(console)
-    shown = [s.shown_ms for moved in steps for s in moved]
+    shown = [s.shown_ms for s in steps]
     with capsys.disabled():
         median = f"median {statistics.median(shown):.0f} ms" if shown else "no explorer"
         print(f"\nvoila: {notebook} rendered in {rendered_s:.1f} s; {len(areas)} explorers, first slider step → "
