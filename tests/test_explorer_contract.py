@@ -130,7 +130,7 @@ def bad_values(spec):
     if isinstance(spec, Int):
         return [spec.lo - 1, spec.hi + 1, 2.5, "3", True]
     if isinstance(spec, Choice):
-        return ["no such thing", 99.5, None]
+        return ["no such thing", 99.5, None, [spec.default], np.array([spec.default])]
     if isinstance(spec, Toggle):
         return ["yes", 1, None]
     raise AssertionError(spec)

@@ -7,6 +7,7 @@ not apply right now), `snap` (a value the range allows but the step does not).""
 from dataclasses import dataclass
 
 import ipywidgets as widgets
+import numpy as np
 
 from convlab.checks import is_int
 
@@ -57,7 +58,8 @@ class Choice:
 
     def check(self, value, name):
         for option in self.options:  # the same value and the same kind: 2.0 is not the option 2, True not 1
-            if value == option and type(value) is type(option) or is_int(option) and is_int(value) and value == option:
+            same_kind = is_int(option) and is_int(value) or type(value) is type(option)
+            if same_kind and value == option:
                 return option
         error = TypeError if not isinstance(value, (str, int, float)) else ValueError
         raise error(f"{self.argument or name} must be one of {list(self.options)} in this explorer, got {value!r}")
@@ -77,9 +79,9 @@ class Toggle:
     argument: str | None = None
 
     def check(self, value, name):
-        if not isinstance(value, bool):
+        if not isinstance(value, (bool, np.bool_)):
             raise TypeError(f"{self.argument or name} must be True or False, got {value!r}")
-        return value
+        return bool(value)
 
     def widget(self, value):
         return widgets.Checkbox(value=value, description=self.label, layout=widgets.Layout(width=WIDTH))

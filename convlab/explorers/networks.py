@@ -79,8 +79,9 @@ class ReceptiveFieldExplorer(Explorer):
     accepts_picture = True
 
     def __init__(self, network="AlexNet", layer=None, row=None, col=None, path=None):
-        if network not in NETWORKS:  # before anything is built for it
-            raise ValueError(f"network must be one of {list(NETWORKS)}, got {network!r}")
+        if not isinstance(network, str) or network not in NETWORKS:  # before anything is built for it
+            error = ValueError if isinstance(network, str) else TypeError
+            raise error(f"network must be one of {list(NETWORKS)}, got {network!r}")
         layers = network_layers(network)
         layer = len(layers) - 1 if layer is None else layer
         side = layers[layer][2] if is_int(layer) and 0 <= layer < len(layers) else 1
