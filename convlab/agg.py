@@ -9,6 +9,7 @@ from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform, blended_transform_factory
 
 from convlab import glyphs, png
+from convlab.draw import shifts, visible
 
 __all__ = ["AggRenderer", "Pixels", "figure_png"]
 
@@ -81,35 +82,42 @@ class AggRenderer:
         self.images = []  # Pixels artists, made when first needed and then reused
 
     def render(self, scene):
-        """Refill the artists from `scene`."""
+        """Refill the artists from `scene`: the items shown at its view value `scene.value`."""
         x0, x1, y_bottom, y_top = scene.view
         self.ax.set_xlim(x0, x1)
         self.ax.set_ylim(y_bottom, y_top)
-        self._pictures(scene.pictures)
+        value = scene.value
+        self._pictures([p for p in scene.pictures if p[4][0] <= value <= p[4][1]])
         for collection, items in ((self.fills, scene.fills), (self.marks, scene.marks)):
-            collection.set_verts(items.joined("verts"))
-            collection.set_facecolor(items.joined("faces"))
-            collection.set_edgecolor(items.joined("edges"))
-            collection.set_linewidth(items.joined("widths"))
+            keep = visible(items, value)
+            collection.set_verts((items.joined("verts") + shifts(items, scene.moves, value)[:, None, :])[keep])
+            collection.set_facecolor(items.joined("faces")[keep])
+            collection.set_edgecolor(items.joined("edges")[keep])
+            collection.set_linewidth(items.joined("widths")[keep])
         calls = scene.lines.parts  # each call's segments share one colour, width and style
-        self.lines.set_paths([line_path(segments) for segments in calls["segments"]])
-        self.lines.set_edgecolor([c[0] for c in calls["colors"]] or "none")
-        self.lines.set_linewidth([w[0] for w in calls["widths"]] or 0.0)
-        self.lines.set_linestyle(["--" if d[0] else "-" for d in calls["dashed"]] or "-")
+        keep = [(shown[:, 0] <= value) & (value <= shown[:, 1]) for shown in calls["shown"]]
+        moved = np.split(scene.lines.joined("segments") + shifts(scene.lines, scene.moves, value)[:, None, :],
+                         np.cumsum([len(s) for s in calls["segments"]])[:-1])
+        drawn = [n for n, k in enumerate(keep) if k.any()]
+        self.lines.set_paths([line_path(moved[n][keep[n]]) for n in drawn])
+        self.lines.set_edgecolor([calls["colors"][n][0] for n in drawn] or "none")
+        self.lines.set_linewidth([calls["widths"][n][0] for n in drawn] or 0.0)
+        self.lines.set_linestyle(["--" if calls["dashed"][n][0] else "-" for n in drawn] or "-")
         for collection, items in ((self.texts, scene.texts), (self.titles, scene.titles_)):
-            paths = [glyphs.glyphs(s) for s in items.flat("strings")]
-            xy, sizes = items.joined("xy"), items.joined("sizes")
+            keep = visible(items, value)
+            strings = [s for s, k in zip(items.flat("strings"), keep, strict=True) if k]
+            xy, sizes = (items.joined("xy") + shifts(items, scene.moves, value))[keep], items.joined("sizes")[keep]
             if collection is self.titles:
-                xy = self._inside(xy, items.flat("strings"), sizes)
-            collection.set_paths(paths)
+                xy = self._inside(xy, strings, sizes)
+            collection.set_paths([glyphs.glyphs(s) for s in strings])
             collection.set_offsets(xy)
-            collection.set_facecolor(items.joined("colors"))
+            collection.set_facecolor(items.joined("colors")[keep])
             collection.set_sizes(sizes ** 2)
 
     def _pictures(self, pictures):
         while len(self.images) < len(pictures):
             self.images.append(self.ax.add_artist(Pixels()))
-        for image, (rgb, x, y, scale) in zip(self.images, pictures, strict=False):
+        for image, (rgb, x, y, scale, _) in zip(self.images, pictures, strict=False):
             image.set(rgb, x, y, rgb.shape[1] * scale, rgb.shape[0] * scale)
         for n, image in enumerate(self.images):
             image.set_visible(n < len(pictures))

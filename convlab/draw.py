@@ -14,6 +14,7 @@ An explorer describes its whole picture on every update:
 Coordinates are in cells: x is the column and y the row, growing downward (see `Scene.fit`).
 """
 
+from contextlib import contextmanager
 from functools import cache, lru_cache
 
 import numpy as np
@@ -29,6 +30,7 @@ WINDOW_COLOR = "#d62728"
 OUTPUT_COLOR = "#2ca02c"
 EDGE_COLOR = to_rgba("0.45")
 TITLE_ROWS = (0.95, 0.89)  # where a title block's two lines sit, as fractions of the figure height
+ALWAYS = (-np.inf, np.inf)  # an item shown whatever the view value
 
 
 def cell_colors(values, cmap="Blues", vmin=None, vmax=None, span=(0.08, 0.58)):
@@ -159,11 +161,27 @@ class Items:
 
 
 def _quads():
-    return Items(verts=(0, 4, 2), faces=(0, 4), edges=(0, 4), widths=(0,))
+    return Items(verts=(0, 4, 2), faces=(0, 4), edges=(0, 4), widths=(0,), shown=(0, 2), group=(0,))
 
 
 def _texts():
-    return Items(strings=(0,), xy=(0, 2), colors=(0, 4), sizes=(0,))
+    return Items(strings=(0,), xy=(0, 2), colors=(0, 4), sizes=(0,), fits=(0,), shown=(0, 2), group=(0,))
+
+
+def visible(items, value):
+    """Which of `items` are shown at the view value `value` (a bool per item)."""
+    shown = items.joined("shown")
+    return (shown[:, 0] <= value) & (value <= shown[:, 1])
+
+
+def shifts(items, moves, value):
+    """How far each of `items` is moved at the view value `value`: (n, 2) cells, from its group's
+    offsets (`Scene.moving`); items in no group stay put."""
+    group = items.joined("group").astype(int)
+    out = np.zeros((len(group), 2))
+    for g, offsets in enumerate(moves):
+        out[group == g] = offsets[int(np.clip(value, 0, len(offsets) - 1))]
+    return out
 
 
 class Scene:
@@ -172,12 +190,18 @@ class Scene:
     texts (numbers and signs, in cells), marks (outlines on top: kernel taps, highlighted
     cells) and titles (x in cells, y in figure fractions). Within a kind, later items cover
     earlier ones. `size` is the drawing area in pixels (width, height) and `dpi` its pixels per
-    inch: `fit` and font sizes depend on them."""
+    inch: `fit` and font sizes depend on them.
+
+    Every item has an interval of the *view value* (e.g. the window position) in which it is
+    shown, by default always (`only_at` narrows it): a renderer shows the items whose interval holds
+    `value`, so a browser can apply a view-only control by itself from a scene already sent."""
 
     def __init__(self, size, dpi):
         self.size, self.dpi = (float(size[0]), float(size[1])), float(dpi)
         self.fills, self.marks, self.texts, self.titles_ = _quads(), _quads(), _texts(), _texts()
-        self.lines = Items(segments=(0, 2, 2), colors=(0, 4), widths=(0,), dashed=(0,))
+        self.lines = Items(segments=(0, 2, 2), colors=(0, 4), widths=(0,), dashed=(0,), shown=(0, 2), group=(0,))
+        self.value, self._shown, self._group = 0, ALWAYS, -1  # the view value; what new items get
+        self.moves = []  # per group, the offset (x, y) in cells for each view value 0, 1, 2, …
         self.view = (0.0, 1.0, 1.0, 0.0)  # x from, x to, y from (bottom), y to (top), in cells
         self.pictures = []  # (rgb, x, y, scale)
         self.anchors = {}  # name → (x, y, scale): where each block sits (tests find its cells there)
@@ -185,7 +209,34 @@ class Scene:
     def clear(self):
         for items in (self.fills, self.marks, self.lines, self.texts, self.titles_):
             items.clear()
-        self.pictures, self.anchors = [], {}
+        self.pictures, self.anchors, self.moves = [], {}, []
+
+    @contextmanager
+    def only_at(self, lo, hi=None):
+        """Items added inside this block are shown only while the view value is in lo..hi
+        (hi defaults to lo; use np.inf for 'from lo on')."""
+        before, self._shown = self._shown, (float(lo), float(lo if hi is None else hi))
+        try:
+            yield
+        finally:
+            self._shown = before
+
+    @contextmanager
+    def moving(self, offsets):
+        """Items added inside this block move with the view value: at value v they are drawn
+        offsets[v] = (dx, dy) cells from where they were described (e.g. a window drawn once at
+        position 0 and moved to each position), and only for values 0 … len(offsets) − 1."""
+        offsets = np.asarray(offsets, dtype=float).reshape(-1, 2)
+        self.moves.append(offsets)
+        before = self._group, self._shown
+        self._group, self._shown = len(self.moves) - 1, (0.0, float(len(offsets) - 1))
+        try:
+            yield
+        finally:
+            self._group, self._shown = before
+
+    def _intervals(self, shown, n):
+        return np.broadcast_to(np.asarray(self._shown if shown is None else shown, dtype=float), (n, 2))
 
     def anchor(self, name, x, y, scale=1.0):
         """Remember that block `name` has its top-left cell at (x, y), drawn `scale` cells per
@@ -209,15 +260,18 @@ class Scene:
         return ((x - x0) / (x1 - x0) * self.size[0], (y - y_top) / (y_bottom - y_top) * self.size[1])
 
     # -- basic items ------------------------------------------------------------------------
-    def fill(self, verts, faces, edges="none", width=0.0):
-        """Filled quadrilaterals (n, 4, 2), each with its face colour (n, 4) or one colour."""
+    def fill(self, verts, faces, edges="none", width=0.0, shown=None):
+        """Filled quadrilaterals (n, 4, 2), each with its face colour (n, 4) or one colour;
+        `shown`: an interval of the view value per item (n, 2), or one for all."""
         n = len(verts)
-        self.fills.add(verts=verts, faces=colors(faces, n), edges=colors(edges, n), widths=np.full(n, width))
+        self.fills.add(verts=verts, faces=colors(faces, n), edges=colors(edges, n), widths=np.full(n, width),
+                       shown=self._intervals(shown, n), group=np.full(n, self._group))
 
-    def mark(self, verts, edges, width=2.0, faces="none"):
+    def mark(self, verts, edges, width=2.0, faces="none", shown=None):
         """Outlines drawn over everything else (taps of a kernel, a highlighted cell)."""
         n = len(verts)
-        self.marks.add(verts=verts, faces=colors(faces, n), edges=colors(edges, n), widths=np.full(n, width))
+        self.marks.add(verts=verts, faces=colors(faces, n), edges=colors(edges, n), widths=np.full(n, width),
+                       shown=self._intervals(shown, n), group=np.full(n, self._group))
 
     def line(self, segments, color=EDGE_COLOR, width=0.6, dashed=False):
         """Line segments (n, 2, 2), all in one colour, width and style."""
@@ -226,11 +280,12 @@ class Scene:
         if n == 0:
             return
         self.lines.add(segments=segments, colors=colors(color, n), widths=np.full(n, width),
-                       dashed=np.full(n, dashed))
+                       dashed=np.full(n, dashed), shown=self._intervals(None, n), group=np.full(n, self._group))
 
-    def text(self, strings, xy, color="black", size=9.0, title=False):
+    def text(self, strings, xy, color="black", size=9.0, title=False, shown=None, fit=np.inf):
         """strings[i] centred at xy[i] (cells; for a title, y is a fraction of the figure
-        height), `size` points high, in one colour or one per string. Empty strings and
+        height), `size` points high, in one colour or one per string, at most `fit` cells wide
+        (a renderer measuring text in another font shrinks it to fit). Empty strings and
         anything below 4 points are skipped."""
         strings, xy = list(strings), np.reshape(xy, (-1, 2))
         keep = [n for n, s in enumerate(strings) if s != ""]
@@ -238,12 +293,13 @@ class Scene:
             return
         items = self.titles_ if title else self.texts
         items.add(strings=[strings[n] for n in keep], xy=xy[keep], colors=colors(color, len(strings))[keep],
-                  sizes=np.full(len(keep), size))
+                  sizes=np.full(len(keep), size), fits=np.full(len(keep), fit),
+                  shown=self._intervals(shown, len(strings))[keep], group=np.full(len(keep), self._group))
 
     def picture(self, rgb, x, y, scale=1.0):
         """An image (rows, cols, 3 or 4; floats in [0, 1] or uint8) under everything else, `scale`
         cells per pixel, with its top-left corner at (x, y)."""
-        self.pictures.append((rgb, x, y, scale))
+        self.pictures.append((rgb, x, y, scale, self._shown))
 
     def box(self, x, y, width, height, color, line_width=2.5):
         """A bold outline around a block of cells."""
@@ -271,7 +327,17 @@ class Scene:
         self.line(grid_lines(rows, cols, x0, y0))
         if numbers is not None:
             tint = number_colors if isinstance(number_colors, str) else np.reshape(number_colors, (-1, 4))
-            self.text(np.ravel(numbers), centres(rows, cols, x0, y0), tint, size)
+            self.text(np.ravel(numbers), centres(rows, cols, x0, y0), tint, size, fit=0.9)
+
+    def revealed(self, rgba, origin, numbers=None, size=9.0):
+        """Cells (rows, cols, 4) and their numbers, each shown once the view value reaches its
+        index (row by row): an output filling in as the window slides. Draw the grid under them
+        (e.g. a `stack` of empty cells) first."""
+        rows, cols = rgba.shape[:2]
+        shown = np.stack([np.arange(rows * cols), np.full(rows * cols, np.inf)], axis=-1)
+        self.fill(squares(rows, cols, *origin), rgba.reshape(-1, 4), shown=shown)
+        if numbers is not None:
+            self.text(np.ravel(numbers), centres(rows, cols, *origin), size=size, shown=shown, fit=0.9)
 
     def window(self, x, y, kernel_size, dilation=(1, 1), depth=1, color=WINDOW_COLOR):
         """A kernel window with its top-left kernel cell at (x, y): the cells it reads (bold

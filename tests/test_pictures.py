@@ -26,11 +26,11 @@ def png(width, height, seed=0):
 def test_explorers_take_a_path_and_an_upload(make, tmp_path):
     (tmp_path / "mine.png").write_bytes(png(64, 48, seed=1))
     portrait, mine = make(), make(path=tmp_path / "mine.png")
-    assert portrait.image.value != mine.image.value
+    assert portrait.png() != mine.png()
     upload = portrait.upload
     upload.value = ({"name": "other.png", "type": "image/png", "size": 1, "content": memoryview(png(40, 40, seed=2)),
                      "last_modified": datetime.datetime(2026, 1, 1)},)
-    assert portrait.image.value not in (mine.image.value, make().image.value)
+    assert portrait.png() not in (mine.png(), make().png())
     assert "Showing other.png" in portrait.readout.value
 
 
@@ -38,9 +38,9 @@ def test_explorers_take_a_path_and_an_upload(make, tmp_path):
 @pytest.mark.parametrize("bad", [b"", b"GIF89a broken", bytes(MAX_BYTES + 1)])
 def test_a_bad_upload_keeps_the_view_and_says_why(make, bad):
     e = make()
-    before_png, before_state = e.image.value, copy.deepcopy(e.state)
+    before_png, before_state = e.png(), copy.deepcopy(e.state)
     assert not e.use_picture(bad, "bad.gif")
-    assert e.image.value == before_png
+    assert e.png() == before_png
     np.testing.assert_equal(e.state, before_state)
     assert "Could not use bad.gif" in e.readout.value and "unchanged" in e.readout.value
     assert not e.errors.outputs  # no traceback anywhere

@@ -54,6 +54,7 @@ def test_it_agrees_with_pillow_on_an_explorer_picture():
     from convlab.explorers import SlidingKernelExplorer
 
     e = SlidingKernelExplorer.example()
+    e.png()  # drawn by Agg
     rgba = np.asarray(e.fig.canvas.buffer_rgba()).copy()
     ours, theirs = (np.asarray(Image.open(io.BytesIO(data))) for data in (png.encode(rgba), bench.pillow_png(rgba)))
     np.testing.assert_array_equal(ours, theirs)

@@ -45,7 +45,7 @@ def test_first_picture_is_drawn_and_correct():
     e = SlidingKernelExplorer(input_size=(7, 6), kernel_size=3, stride=2, padding=1, in_channels=3, out_channels=2)
     check_consistent(e)
     assert e.state["output_size"] == (4, 3)
-    picture = decoded(e.image.value)
+    picture = decoded(e.png())
     assert picture.shape == (312, 800, 4)
     assert (picture[..., :3] < 250).any(axis=-1).mean() > 0.1  # a real picture, not a blank canvas
     np.testing.assert_array_equal(picture, np.asarray(e.fig.canvas.buffer_rgba()))
@@ -56,13 +56,13 @@ def test_first_picture_is_drawn_and_correct():
                                          ("out_channels", 4), ("position", 5)])
 def test_each_control_changes_state_and_picture_synchronously(name, value):
     e = SlidingKernelExplorer(input_size=(7, 7), kernel_size=3)
-    before_state, before_png = dict(e.state), e.image.value
+    before_state, before_png = dict(e.state), e.png()
     e.controls[name].value = value
     assert e.controls[name].value == value
     changed = [k for k in ("stride", "padding", "dilation", "input_size", "kernel_size", "in_channels",
                            "out_channels", "position") if np.any(np.asarray(before_state[k]) != np.asarray(e.state[k]))]
     assert changed, f"setting {name} changed nothing in state"
-    assert e.image.value != before_png
+    assert e.png() != before_png
     check_consistent(e)
 
 

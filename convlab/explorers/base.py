@@ -15,7 +15,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from convlab import agg, draw
+from convlab import agg, canvas, draw
 from convlab.explorers.controls import Choice, Int, Toggle, choices, freeze, limit, offer, snap
 
 __all__ = ["Explorer", "Int", "Choice", "Toggle", "choices", "limit", "offer", "freeze", "as_pool", "products",
@@ -74,23 +74,26 @@ class Explorer:
     `self.state` on `self.scene`) and `describe` (the readout, as a list of HTML lines), and the
     classmethod `example` (the explorer its notebook opens first). The base builds the widgets,
     checks the starting values against the declaration, wires the observers and turns every change
-    into snap → constrain → compute → draw → render → PNG → readout, synchronously: when a
-    control's value has been set, `state` and the picture are up to date. The figure is a bare
-    matplotlib Figure, not pyplot's, so it never shows up as a stray second output.
+    into snap → constrain → compute → draw → send the scene to the browser → readout,
+    synchronously: when a control's value has been set, `state` and the scene are up to date. The
+    same scene renders through matplotlib's Agg only when a PNG is asked for (`png()`: the display
+    bundle's static picture, tests), on a bare Figure, not pyplot's, so it never shows up as a stray
+    second output. A `view_control` (e.g. the window position) is linked to the canvas in the
+    browser, which applies it by itself from the scene already sent.
     """
 
     figsize = (10.0, 3.9)
     dpi = 80
     picture_top = 0.84  # the picture's axes span the figure up to here; the titles sit above
     rows = None  # the controls' layout: lists of names per row (default: three per row, as declared)
-    in_place = True  # changes its kept figure in place (False: redraws by design; not held to the speed budget)
+    in_place = True  # changes its kept scene in place (False: redraws by design; not held to the speed budget)
+    view_control = None  # a control the browser applies by itself (the scene holds every value's items)
 
     def __init__(self, **start):
         self.state, self.notice, self.snapped = {}, "", []
         self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px", height="200px", overflow="auto"))
         self.errors = widgets.Output()
-        self.image = widgets.Image(format="png", width=round(self.figsize[0] * self.dpi),
-                                   layout=widgets.Layout(max_width="100%", height="auto"))  # never scaled up
+        self.canvas = canvas.Canvas(layout=widgets.Layout(max_width="100%"))  # the live picture, drawn in the browser
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
         FigureCanvasAgg(self.fig)
         self.declared = declared = self.declare()
@@ -99,12 +102,15 @@ class Explorer:
         self.plays = {name: self._play(name, spec.play) for name, spec in declared.items()
                       if isinstance(spec, Int) and spec.play}
         self.build()
+        self.link = None
+        if self.view_control:  # the browser moves the picture itself; the kernel follows
+            self.link = widgets.jslink((self.controls[self.view_control], "value"), (self.canvas, "value"))
         self._busy = False
         self.update()
         self._refuse_moved(declared, values)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        parts = [self.layout_controls(), self.image, self.readout, self.errors]
+        parts = [self.layout_controls(), self.canvas, self.readout, self.errors]
         if self.accepts_picture:
             self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Your picture…",
                                              layout=widgets.Layout(width="200px"))
@@ -199,6 +205,8 @@ class Explorer:
         box = self.ax.get_window_extent()
         self.scene = draw.Scene((box.width, box.height), self.dpi)
         self.renderer = agg.AggRenderer(self.ax)
+        self.browser = canvas.CanvasRenderer(self.canvas, (self.figsize[0] * self.dpi, self.figsize[1] * self.dpi),
+                                             self.ax.get_position().bounds, self.dpi)
 
     def layout_controls(self):
         names = self.rows or [list(self.controls)[i:i + 3] for i in range(0, len(self.controls), 3)]
@@ -227,8 +235,8 @@ class Explorer:
                     play.max = self.controls[name].max
                 self.state = readonly(self.compute())
                 self.draw()
-                self.render()
-                self.image.value = self.png()
+                self.scene.value = self.controls[self.view_control].value if self.view_control else 0
+                self.send()
                 self.readout.value = self.readout_html()
             if self.errors.outputs:
                 self.errors.outputs = ()  # the last error is fixed: do not leave its traceback behind
@@ -240,7 +248,12 @@ class Explorer:
             self._busy = False
 
     def render(self):
+        """Draw the scene with Agg on the explorer's figure."""
         self.renderer.render(self.scene)
+
+    def send(self):
+        """Send what changed in the scene to the browser."""
+        self.browser.render(self.scene)
 
     def readout_html(self):
         """The readout's lines in one block, under the notices (the reader's picture, a value moved
@@ -274,7 +287,8 @@ class Explorer:
             self.use_picture(file["content"], file["name"])
 
     def png(self):
-        """The current picture as PNG bytes."""
+        """The current picture as PNG bytes, drawn by Agg from the same scene the browser draws."""
+        self.render()
         return agg.figure_png(self.fig)
 
     def pixel(self, x, y):
@@ -299,7 +313,7 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.widget._repr_mimebundle_(**kwargs)
         bundle["text/plain"] = repr(self)
-        bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")  # for GitHub / nbviewer
+        bundle["image/png"] = base64.b64encode(self.png()).decode("ascii")  # for GitHub / nbviewer
         return bundle
 
     def _ipython_display_(self):
@@ -321,6 +335,7 @@ class Explorer:
         try:
             for value in frames:
                 widget.value = value
+                self.png()
                 pictures.append(np.asarray(self.fig.canvas.buffer_rgba()).copy())
         finally:
             self.set_values(start)

@@ -31,6 +31,7 @@ class DilationExplorer(Explorer):
     """
 
     MAX_SIZE, MAX_KERNEL, MAX_DILATION, MAX_PADDING, MAX_STACK_DILATION = 13, 5, 4, 6, 5
+    view_control = "position"  # the scene holds every position's window: the browser moves it by itself
 
     def __init__(self, input_size=7, kernel_size=3, dilation=2, padding=0, dilations=(1, 2, 4), layers=None,
                  seed=0):
@@ -101,7 +102,6 @@ class DilationExplorer(Explorer):
     def draw(self):
         st, scene = self.state, self.scene
         n, p, k, d, out = st["input_size"], st["padding"], st["kernel_size"], st["dilation"], st["output_size"]
-        i, j = st["position"]
         padded = n + 2 * p
         counts = st["coverage"]
         side = max(padded, 9)  # the coverage map is drawn this many cells wide, whatever its own size
@@ -122,7 +122,6 @@ class DilationExplorer(Explorer):
         scene.stack(rgba[None], (x0, y0), numbers, np.where(ring[..., None], to_rgba("0.5"), to_rgba("black")), size)
         if p:
             scene.box(x0 + p, y0 + p, n, n, "0.15", 1.6)
-        scene.window(x0 + j, y0 + i, (k, k), (d, d))
 
         # the kernel: k×k weights, none of them zero
         x1, y1 = lefts[1], (height - k) / 2
@@ -133,12 +132,14 @@ class DilationExplorer(Explorer):
         # output, filled in up to the current position
         x2, y2 = scene.anchor("output", lefts[2], (height - out) / 2)
         result = st["output"]
-        done = (np.arange(out * out) <= i * out + j).reshape(out, out)
-        rgba = np.where(done[..., None], draw.cell_colors(result, "Purples", result.min(), result.max()),
-                        draw.EMPTY_COLOR)
         numbers = draw.labels(result)
-        scene.stack(rgba[None], (x2, y2), np.where(done, numbers, ""), size=draw.font_size(cell_px, self.dpi, numbers))
-        scene.box(x2 + j, y2 + i, 1, 1, draw.OUTPUT_COLOR)
+        scene.stack(np.broadcast_to(draw.EMPTY_COLOR, (1, out, out, 4)), (x2, y2))
+        scene.revealed(draw.cell_colors(result, "Purples", result.min(), result.max()), (x2, y2), numbers,
+                       draw.font_size(cell_px, self.dpi, numbers))
+        i, j = np.divmod(np.arange(out * out), out)  # every position: the window and its output cell move by 1
+        with scene.moving(np.stack([j, i], axis=-1)):
+            scene.window(x0, y0, (k, k), (d, d))
+            scene.box(x2, y2, 1, 1, draw.OUTPUT_COLOR)
 
         # the stack's coverage map: paths from one output unit to each input pixel (white: never seen)
         x3, y3, scale = lefts[3], (height - side) / 2, side / counts.shape[0]

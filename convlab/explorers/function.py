@@ -5,6 +5,7 @@ explorer that changes its scene in place, but it takes five lines to write."""
 
 import numpy as np
 
+from convlab import canvas, draw
 from convlab.explorers.base import Explorer
 from convlab.explorers.controls import Int
 
@@ -39,6 +40,9 @@ class FunctionExplorer(Explorer):
 
     def build(self):
         self.ax = self.fig.add_axes((0.05, 0.05, 0.9, 0.85))
+        size = (self.figsize[0] * self.dpi, self.figsize[1] * self.dpi)
+        self.scene = draw.Scene(size, self.dpi)  # one item: the figure's pixels, one cell per pixel
+        self.browser = canvas.CanvasRenderer(self.canvas, size, (0.0, 0.0, 1.0, 1.0), self.dpi)
 
     def compute(self):
         return self.values()
@@ -49,6 +53,15 @@ class FunctionExplorer(Explorer):
 
     def render(self):
         """Nothing to do: the function drew on the axes itself."""
+
+    def send(self):
+        """The figure drawn by Agg, sent to the browser as one picture."""
+        self.fig.canvas.draw()
+        width, height = self.scene.size
+        self.scene.clear()
+        self.scene.view = (0.0, width, height, 0.0)
+        self.scene.picture(np.asarray(self.fig.canvas.buffer_rgba()).copy(), 0.0, 0.0)
+        self.browser.render(self.scene)
 
     def pixel(self, x, y):
         px, py = self.ax.transData.transform((x, y))

@@ -34,6 +34,7 @@ class SlidingKernelExplorer(Explorer):
     """
 
     MAX_SIZE, MAX_KERNEL, MAX_STRIDE, MAX_PADDING, MAX_DILATION, MAX_CHANNELS = 10, 5, 4, 3, 4, 4
+    view_control = "position"  # the scene holds every position's window: the browser moves it by itself
     rows = [["height", "width", "stride"], ["kernel_height", "kernel_width", "dilation"],
             ["padding", "in_channels", "out_channels"], ["filter", "position"]]
 
@@ -156,8 +157,11 @@ class SlidingKernelExplorer(Explorer):
             if box[2] and box[3]:
                 scene.fill(draw.rectangle(*box), draw.FADE_COLOR)
                 scene.box(*box, draw.UNCOVERED_COLOR, 1.5)
-        top, left = st["window_origin"]
-        scene.window(x0 + left, y0 + top, (kh, kw), (st["dilation"],) * 2, depth=c_in)
+        i, j = np.divmod(np.arange(oh * ow), ow)  # every position: the window moves by the stride, its output by 1
+        with scene.moving(np.stack([j, i], axis=-1) * st["stride"]):
+            scene.window(x0, y0, (kh, kw), (st["dilation"],) * 2, depth=c_in)
+        with scene.moving(np.stack([j, i], axis=-1)):
+            scene.box(x2, y2, 1, 1, draw.OUTPUT_COLOR)
 
         # filter f: one kernel sheet per input channel
         weight = st["weight"][f]
@@ -169,12 +173,11 @@ class SlidingKernelExplorer(Explorer):
         # output: channel f in front, filled in up to the current position
         out = st["output"][[f] + [o for o in range(c_out) if o != f]]
         rgba = draw.cell_colors(out, "Purples", out.min(), out.max())
-        i, j = st["position"]
-        done = np.arange(oh * ow).reshape(oh, ow) <= i * ow + j
-        rgba[:, ~done] = draw.EMPTY_COLOR
         numbers = draw.labels(out)  # all channels: the font size does not jump when the filter changes
-        scene.stack(rgba, (x2, y2), np.where(done, numbers[0], ""), size=draw.font_size(cell_px, self.dpi, numbers))
-        scene.box(x2 + j, y2 + i, 1, 1, draw.OUTPUT_COLOR)
+        empty = rgba.copy()
+        empty[0] = draw.EMPTY_COLOR
+        scene.stack(empty, (x2, y2))
+        scene.revealed(rgba[0], (x2, y2), numbers[0], draw.font_size(cell_px, self.dpi, numbers))
 
         scene.text(["∗", "="], [(x - gap / 2, height / 2) for x in lefts[1:]], size=18)
         (h, w), s_ = st["input_size"], "s" if c_in > 1 else ""

@@ -1,0 +1,132 @@
+"""The browser backend of a `draw.Scene`: an anywidget (`Canvas`) whose JavaScript (canvas.js,
+shipped in the package, no build step) draws the scene on a canvas at the screen's pixel ratio.
+`CanvasRenderer` sends the scene compactly — arrays per kind of item as binary buffers, images in
+slots of their own — and only what changed: a kind whose arrays did not change is not sent again."""
+
+import hashlib
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+
+__all__ = ["Canvas", "CanvasRenderer", "SLOTS"]
+
+SLOTS = 4  # pictures a scene may show at once (each slot is sent only when its image changes)
+
+
+class Canvas(anywidget.AnyWidget):
+    """A picture drawn in the browser from a scene's arrays (see canvas.js for the format)."""
+
+    _esm = Path(__file__).with_name("canvas.js")
+    size = traitlets.List([800.0, 312.0]).tag(sync=True)  # the picture, in CSS pixels
+    axes = traitlets.List([0.0, 0.0, 1.0, 1.0]).tag(sync=True)  # the drawing area, in fractions of the picture
+    view = traitlets.List([0.0, 1.0, 1.0, 0.0]).tag(sync=True)  # x from, x to, y bottom, y top, in cells
+    dpi = traitlets.Float(80.0).tag(sync=True)  # pixels per inch: line widths and fonts are in points
+    value = traitlets.Float(0.0).tag(sync=True)  # the view value: items are drawn where their interval holds it
+    fills = traitlets.Dict().tag(sync=True)
+    lines = traitlets.Dict().tag(sync=True)
+    texts = traitlets.Dict().tag(sync=True)
+    marks = traitlets.Dict().tag(sync=True)
+    titles = traitlets.Dict().tag(sync=True)
+    pictures = traitlets.List().tag(sync=True)
+    moves = traitlets.List().tag(sync=True)  # per group, the offsets (dx, dy) of its items for each view value
+    image0, image1, image2, image3 = (traitlets.Dict().tag(sync=True) for _ in range(SLOTS))
+
+
+def _f32(array):
+    return np.ascontiguousarray(array, dtype=np.float32).tobytes()
+
+
+def _u8(colors):
+    return np.round(np.clip(colors, 0.0, 1.0) * 255).astype(np.uint8).tobytes()
+
+
+def _shown(items):
+    """The intervals of the view value as int16 (view values are whole numbers; ±32767 stands for ±∞)."""
+    return np.clip(np.nan_to_num(items.joined("shown")), -32767, 32767).round().astype(np.int16).tobytes()
+
+
+def _quads(items):
+    """Quadrilaterals, as rectangles (x0, y0, x1, y1) when every one is axis-aligned (half the bytes)."""
+    verts = items.joined("verts")
+    aligned = np.allclose(verts[:, 0, 1], verts[:, 1, 1]) and np.allclose(verts[:, 1, 0], verts[:, 2, 0]) and \
+        np.allclose(verts[:, 2, 1], verts[:, 3, 1]) and np.allclose(verts[:, 3, 0], verts[:, 0, 0])
+    shape = {"rects": _f32(np.concatenate([verts[:, 0], verts[:, 2]], axis=1))} if aligned else {"verts": _f32(verts)}
+    return {**shape, "faces": _u8(items.joined("faces")), "edges": _u8(items.joined("edges")),
+            "widths": _f32(items.joined("widths")), "shown": _shown(items), "group": _i16(items.joined("group"))}
+
+
+def _i16(array):
+    return np.ascontiguousarray(array, dtype=np.int16).tobytes()
+
+
+def _texts(items):
+    return {"strings": [str(s) for s in items.flat("strings")], "xy": _f32(items.joined("xy")),
+            "colors": _u8(items.joined("colors")), "sizes": _f32(items.joined("sizes")),
+            "fits": _f32(items.joined("fits")), "shown": _shown(items),
+            "group": _i16(items.joined("group"))}
+
+
+def _lines(items):
+    return {"segments": _f32(items.joined("segments")), "colors": _u8(items.joined("colors")),
+            "widths": _f32(items.joined("widths")), "dashed": items.joined("dashed").astype(np.uint8).tobytes(),
+            "shown": _shown(items), "group": _i16(items.joined("group"))}
+
+
+def rgba_bytes(rgb):
+    """An image (rows, cols, 3 or 4; floats in [0, 1] or uint8) as (rows, cols, 4) uint8."""
+    rgb = np.asarray(rgb)
+    if rgb.dtype == np.uint8 and rgb.shape[2] == 4:
+        return rgb
+    out = np.full((*rgb.shape[:2], 4), 255, np.uint8)
+    out[..., : rgb.shape[2]] = rgb if rgb.dtype == np.uint8 else np.round(np.clip(rgb, 0.0, 1.0) * 255)
+    return out
+
+
+class CanvasRenderer:
+    """Sends scenes to one `Canvas`: `render(scene)` sets its traits, and ipywidgets sends only the
+    traits whose value changed."""
+
+    def __init__(self, canvas, size, axes, dpi):
+        self.canvas = canvas
+        canvas.size, canvas.axes, canvas.dpi = [float(v) for v in size], [float(v) for v in axes], float(dpi)
+        self.sent = 0  # bytes of array data in the traits that changed on the last render (for the bench)
+
+    def payload(self, scene):
+        """The traits for `scene`: name → value."""
+        state = {"view": [float(v) for v in scene.view], "value": float(scene.value),
+                 "fills": _quads(scene.fills), "marks": _quads(scene.marks), "lines": _lines(scene.lines),
+                 "texts": _texts(scene.texts), "titles": _texts(scene.titles_),
+                 "moves": [_f32(offsets) for offsets in scene.moves]}
+        if len(scene.pictures) > SLOTS:
+            raise ValueError(f"a scene shows at most {SLOTS} pictures, got {len(scene.pictures)}")
+        placed = []
+        for slot, (rgb, x, y, scale, (lo, hi)) in enumerate(scene.pictures):
+            pixels = rgba_bytes(rgb)
+            data = pixels.tobytes()
+            state[f"image{slot}"] = {"key": hashlib.blake2b(data, digest_size=8).hexdigest(), "rows": pixels.shape[0],
+                                     "cols": pixels.shape[1], "rgba": data}
+            placed.append({"slot": slot, "x": float(x), "y": float(y), "w": pixels.shape[1] * scale,
+                           "h": pixels.shape[0] * scale, "lo": max(lo, -1e300), "hi": min(hi, 1e300)})
+        state["pictures"] = placed
+        return state
+
+    def render(self, scene):
+        state = self.payload(scene)
+        changed = {name: value for name, value in state.items() if getattr(self.canvas, name) != value}
+        self.sent = sum(_size(value) for value in changed.values())
+        with self.canvas.hold_sync():
+            for name, value in changed.items():
+                setattr(self.canvas, name, value)
+
+
+def _size(value):
+    """Bytes of the binary buffers and strings in a trait value (roughly what goes over the wire)."""
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(_size(v) for v in value.values())
+    if isinstance(value, list):
+        return sum(_size(v) for v in value)
+    return len(str(value))

@@ -1,0 +1,86 @@
+"""The browser backend's Python half: `canvas.CanvasRenderer` sends a scene as arrays per kind of
+item (binary buffers that decode to exactly the scene's arrays), only the traits that changed, each
+image once; view-only controls are linked to the canvas in the browser; the JavaScript renderer
+ships inside the package and loads nothing from elsewhere."""
+
+from importlib.resources import files
+
+import numpy as np
+import pytest
+
+from convlab import canvas, draw
+from convlab.explorers import DilationExplorer, Explorer, ReceptiveFieldExplorer, SlidingKernelExplorer
+
+
+def test_the_scene_arrives_as_the_arrays_it_holds():
+    e = SlidingKernelExplorer(input_size=5, kernel_size=3, padding=1, in_channels=2)
+    sent, scene = e.canvas, e.scene
+    rects = np.frombuffer(sent.fills["rects"], np.float32).reshape(-1, 4)
+    verts = scene.fills.joined("verts")
+    np.testing.assert_allclose(rects, np.concatenate([verts[:, 0], verts[:, 2]], axis=1), rtol=1e-6)
+    faces = np.frombuffer(sent.fills["faces"], np.uint8).reshape(-1, 4)
+    np.testing.assert_array_equal(faces, np.round(scene.fills.joined("faces") * 255))
+    assert sent.texts["strings"] == scene.texts.flat("strings")
+    np.testing.assert_allclose(np.frombuffer(sent.texts["xy"], np.float32).reshape(-1, 2), scene.texts.joined("xy"),
+                               rtol=1e-6)
+    assert sent.view == list(scene.view) and sent.size == [800.0, 312.0]
+    assert len(sent.moves) == len(scene.moves) == 2  # the window and its output cell, moved per position
+
+
+def test_a_quad_that_is_not_a_rectangle_is_sent_with_its_corners():
+    scene = draw.Scene((100, 100), 80)
+    scene.fill(np.array([[(0, 0), (1, 0.5), (1, 1), (0, 1)]], float), "red")
+    payload = canvas.CanvasRenderer(canvas.Canvas(), (100, 100), (0, 0, 1, 1), 80).payload(scene)
+    assert "rects" not in payload["fills"]
+    np.testing.assert_allclose(np.frombuffer(payload["fills"]["verts"], np.float32).reshape(-1, 4, 2),
+                               scene.fills.joined("verts"))
+
+
+def test_a_view_only_control_is_linked_in_the_browser_and_sends_almost_nothing():
+    e = DilationExplorer.example()
+    assert e.link is not None and e.link.source == (e.controls["position"], "value")
+    assert e.link.target == (e.canvas, "value")
+    e.controls["position"].value = 4
+    assert e.canvas.value == 4 and e.browser.sent < 100  # the value itself; every window is already there
+    assert e.state["position"] == (1, 1)  # and the kernel follows
+
+
+def test_a_control_that_needs_the_kernel_sends_only_what_changed():
+    e = SlidingKernelExplorer.example()
+    before = {name: getattr(e.canvas, name) for name in ("fills", "texts", "titles", "marks", "lines")}
+    e.controls["filter"].value = e.controls["filter"].value  # no change: nothing at all
+    e.controls["stride"].value = 1
+    after = {name: getattr(e.canvas, name) for name in before}
+    assert after["fills"] != before["fills"] and after["titles"] != before["titles"]
+    assert e.browser.sent > 0
+
+
+def test_a_picture_is_sent_once_and_only_again_when_it_changes():
+    e = ReceptiveFieldExplorer.example()
+    photo = e.canvas.image0["key"]
+    e.controls["row"].value = 1
+    assert e.browser.sent < 1000 and e.canvas.image0["key"] == photo  # moving the unit: no picture resent
+    heat = e.canvas.image1["key"]
+    e.controls["layer"].value = 20
+    assert e.canvas.image0["key"] == photo and e.canvas.image1["key"] != heat  # a new layer: its heat map only
+
+
+def test_every_explorer_draws_on_a_canvas_and_keeps_a_static_png():
+    for cls in Explorer.registry():
+        e = cls.example()
+        assert e.canvas in e.widget.children
+        assert e._repr_mimebundle_()["image/png"]
+
+
+def test_the_renderer_ships_in_the_package_and_loads_nothing_from_elsewhere():
+    source = files("convlab").joinpath("canvas.js").read_text()
+    assert "export default" in source and "devicePixelRatio" in source
+    assert "http" not in source and "import " not in source and "fetch(" not in source
+
+
+def test_a_scene_with_too_many_pictures_is_refused():
+    scene = draw.Scene((10, 10), 80)
+    for _ in range(canvas.SLOTS + 1):
+        scene.picture(np.zeros((2, 2, 3)), 0, 0)
+    with pytest.raises(ValueError, match="at most"):
+        canvas.CanvasRenderer(canvas.Canvas(), (10, 10), (0, 0, 1, 1), 80).render(scene)
