@@ -76,7 +76,10 @@ def plain_artists(scene, ax):
     for (a, b), color, width, dashed in shown(scene.lines, "segments", "colors", "widths", "dashed"):
         ax.plot([a[0], b[0]], [a[1], b[1]], color=color, linewidth=width, linestyle="--" if dashed else "-",
                 zorder=2)
-    for items, transform, zorder in ((scene.texts, ax.transData, 3), (scene.titles_, ax.get_xaxis_transform(), 5)):
+    from matplotlib.transforms import blended_transform_factory
+
+    titles = blended_transform_factory(ax.transData, ax.figure.transFigure)  # x in cells, y a fraction of the figure
+    for items, transform, zorder in ((scene.texts, ax.transData, 3), (scene.titles_, titles, 5)):
         strings = [s for s, k in zip(items.flat("strings"), visible(items, value), strict=True) if k]
         for text, ((x, y), color, size) in zip(strings, shown(items, "xy", "colors", "sizes"), strict=True):
             ax.text(x, y, text, color=color, fontsize=size, fontproperties=FONT, ha="center", va="center",

@@ -1,16 +1,18 @@
 """Shared by the real-browser tests (JupyterLab in test_browser.py, Voila in test_voila.py):
 a throw-away server on 127.0.0.1 with a random token, serving a temporary copy of the notebooks,
-and the steps that find each explorer, move its first slider and time the new picture.
+and the steps that find each explorer (a slider and its canvas), move a slider and time the new picture.
 
 CONVLAB_BROWSER_NOTEBOOKS=<dir> serves the notebooks of another directory instead of notebooks/.
 """
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -34,47 +36,67 @@ EXPLORER_RENDER_S = 30
 PICTURE_WAIT_S = 10
 SETTLE_S = 10  # a slider step's update must be over (kernel idle) within this
 
-EXPLORER = ".jp-OutputArea-output:has(.widget-slider):has(img)"
-SLIDER_HANDLE = ".widget-slider .noUi-handle"
+CANVAS = "canvas.convlab-canvas"
+EXPLORER = f".jp-OutputArea-output:has(.widget-slider):has({CANVAS})"
 STDERR_OUTPUT = '[data-mime-type="application/vnd.jupyter.stderr"]'
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
-# Arms one slider step: notes when the next key goes down and when the explorer's picture gets a new
-# src, then checks on every animation frame whether the new image is loaded, i.e. on screen from this
-# frame on. The result (ms after the key press) lands in window.__convlabStep.
-ARM_STEP_JS = """(area, timeoutMs) => {
-  const picture = () => area.querySelector('img');
-  const old = picture().src;
-  const step = {keyAt: null, srcAt: null};
-  window.addEventListener('keydown', () => { step.keyAt = performance.now(); }, {capture: true, once: true});
-  const srcWatch = new MutationObserver(() => {
-    const img = picture();
-    if (step.srcAt === null && img && img.src !== old) step.srcAt = performance.now();
-  });
-  srcWatch.observe(area, {subtree: true, childList: true, attributes: true, attributeFilter: ['src']});
-  window.__convlabStep = new Promise(resolve => {
-    const deadline = performance.now() + timeoutMs;
-    const since = t => (t === null || step.keyAt === null ? null : t - step.keyAt);
-    const frame = () => {
-      const img = picture();
-      const shown = step.keyAt !== null && img && img.src !== old && img.complete && img.naturalWidth > 0;
-      if (shown || performance.now() > deadline) {
-        srcWatch.disconnect();
-        resolve({shownMs: shown ? since(performance.now()) : null, srcMs: since(step.srcAt)});
-      } else {
-        requestAnimationFrame(frame);
-      }
-    };
-    requestAnimationFrame(frame);
-  });
+# What an area shows, as a string that changes when its picture does: each img's src, and a hash of a sample
+# of each canvas's pixels (every 7th byte of getImageData: a moved window or a recoloured cell changes many).
+SIGNATURE_JS = """(el) => {
+  let s = '';
+  for (const img of el.querySelectorAll('img')) s += `i${img.src}|`;
+  for (const c of el.querySelectorAll('canvas')) {
+    const d = c.width && c.height ? c.getContext('2d').getImageData(0, 0, c.width, c.height).data : [];
+    let h = 0;
+    for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) | 0;
+    s += `c${c.width}x${c.height}:${h}|`;
+  }
+  return s;
 }"""
+# Every img of the area decoded (a canvas is on screen as soon as it is drawn).
+READY_JS = "(el) => [...el.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0)"
+# Arms one slider step: notes when the next key goes down, then checks on every animation frame whether the
+# area's picture differs from before (and is decoded): the first such frame shows the new picture. The result
+# (ms from the key press to the start of that frame, by the page's clock) lands in window.__convlabStep.
+ARM_STEP_JS = f"""(area, timeoutMs) => {{
+  const signature = {SIGNATURE_JS}, ready = {READY_JS};
+  const old = signature(area);
+  let keyAt = null;
+  window.addEventListener('keydown', () => {{ keyAt = performance.now(); }}, {{capture: true, once: true}});
+  window.__convlabStep = new Promise(resolve => {{
+    const deadline = performance.now() + timeoutMs;
+    const frame = () => {{
+      const now = performance.now();
+      if (keyAt !== null && ready(area) && signature(area) !== old) resolve({{shownMs: now - keyAt}});
+      else if (now > deadline) resolve({{shownMs: null}});
+      else requestAnimationFrame(frame);
+    }};
+    requestAnimationFrame(frame);
+  }});
+}}"""
+# At least `expected` areas, each with its picture: a canvas painted at least once, or decoded imgs.
 PICTURES_LOADED_JS = """([selector, expected]) => {
   const areas = [...document.querySelectorAll(selector)];
   return areas.length >= expected && areas.every(area => {
-    const img = area.querySelector('img');
-    return img.src !== '' && img.complete && img.naturalWidth > 0;
+    const canvas = area.querySelector('canvas.convlab-canvas');
+    if (canvas) return Number(canvas.dataset.painted || 0) > 0 && canvas.width > 0;
+    const imgs = [...area.querySelectorAll('img')];
+    return imgs.length > 0 && imgs.every(img => img.src !== '' && img.complete && img.naturalWidth > 0);
   });
 }"""
+# Counts the kernel's busy states from now on (its connection's statusChanged signal), so that a step can wait
+# until the kernel has handled what the step sent: a busy state seen since, and idle again.
+WATCH_KERNEL_JS = """(expression) => {
+  const kernel = new Function(`return ${expression}`)();
+  if (!kernel) return false;
+  if (window.__convlabKernel?.kernel === kernel) return true;
+  const watch = window.__convlabKernel = {kernel, busy: 0};
+  kernel.statusChanged.connect((_, status) => { if (status === 'busy') watch.busy += 1; });
+  return true;
+}"""
+SETTLED_JS = "(mark) => window.__convlabKernel.busy > mark && window.__convlabKernel.kernel.status === 'idle'"
+NEXT_FRAME_JS = "() => new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve)))"
 
 
 def free_port():
@@ -190,33 +212,74 @@ def check_no_cell_errors(page, when, console):
     assert not errors, f"errors shown in cells {when}:\n" + "\n---\n".join(errors) + report(console)
 
 
+class Kernel:
+    """The page's kernel connection (`expression`, evaluated in the page), watched so that a step can wait until
+    the kernel has handled it: `mark()` before the step, `settle(mark)` after it."""
+
+    def __init__(self, page, expression, timeout_s=SETTLE_S):
+        self.page, self.timeout_s = page, timeout_s
+        page.wait_for_function(WATCH_KERNEL_JS, arg=expression, timeout=timeout_s * 1000)
+
+    def mark(self):
+        return self.page.evaluate("() => window.__convlabKernel.busy")
+
+    def settle(self, mark, timeout_s=None):
+        """The kernel has been busy since `mark` and is idle again, and the page has drawn a frame since."""
+        self.page.wait_for_function(SETTLED_JS, arg=mark, timeout=(timeout_s or self.timeout_s) * 1000)
+        self.page.evaluate(NEXT_FRAME_JS)
+
+    def idle(self, timeout_s=None):
+        self.page.wait_for_function("() => window.__convlabKernel.kernel.status === 'idle'",
+                                    timeout=(timeout_s or self.timeout_s) * 1000)
+
+    def quiet(self, for_ms=500):
+        """The kernel is idle and has not been busy for `for_ms` ms (it has handled everything sent to it)."""
+        end = time.monotonic() + self.timeout_s
+        while time.monotonic() < end:
+            mark = self.mark()
+            self.page.wait_for_timeout(for_ms)
+            if self.mark() == mark and self.page.evaluate("() => window.__convlabKernel.kernel.status === 'idle'"):
+                return
+        pytest.fail(f"the kernel did not go quiet within {self.timeout_s} s")
+
+
 class Step(NamedTuple):
     before: float  # slider value before the key press
     after: float  # and after it
-    shown_ms: float | None  # key press → new picture loaded, on screen (None: no new picture)
-    src_ms: float | None  # key press → the img got its new src
+    shown_ms: float | None  # key press → first frame showing the new picture (None: no new picture)
 
 
-def first_handle(area, what):
-    handle = area.locator(SLIDER_HANDLE).first
+def exactly(text):
+    return re.compile(f"^\\s*{re.escape(text)}\\s*$")
+
+
+def slider_handle(area, label=None, skip=None):
+    """The handle of the area's slider labelled `label`, or else of its first slider not labelled `skip`."""
+    sliders = area.locator(".widget-slider")
+    if label is not None:
+        sliders = sliders.filter(has=area.page.locator(".widget-label", has_text=exactly(label)))
+    elif skip is not None:
+        sliders = sliders.filter(has_not=area.page.locator(".widget-label", has_text=exactly(skip)))
+    handle = sliders.locator(".noUi-handle").first
     if handle.count() == 0:
-        pytest.fail(f"{what} has no slider handle ({SLIDER_HANDLE})")
+        pytest.fail(f"no slider {'labelled ' + repr(label) if label else 'other than ' + repr(skip)} in the area")
     return handle
 
 
-def step_slider(page, area, settle):
-    """Press an arrow key on the area's first slider handle (right, or left at the maximum) and time the new
-    picture; `settle(page)` then waits until the kernel has finished the update."""
+def step_slider(page, area, kernel, handle=None):
+    """Press an arrow key on a slider handle of the area (default: its first slider; right, or left at the
+    maximum) and time the new picture; then wait until the kernel has handled the step."""
     area.scroll_into_view_if_needed()
-    handle = first_handle(area, "the explorer")
+    handle = handle or slider_handle(area)
     before = float(handle.get_attribute("aria-valuenow"))
     key = "ArrowRight" if before < float(handle.get_attribute("aria-valuemax")) else "ArrowLeft"
     area.evaluate(ARM_STEP_JS, PICTURE_WAIT_S * 1000)
     handle.focus()
+    mark = kernel.mark()
     page.keyboard.press(key)
     result = page.evaluate("() => window.__convlabStep")
-    settle(page)
-    return Step(before, float(handle.get_attribute("aria-valuenow")), result["shownMs"], result["srcMs"])
+    kernel.settle(mark)
+    return Step(before, float(handle.get_attribute("aria-valuenow")), result["shownMs"])
 
 
 def describe(steps):
@@ -233,6 +296,10 @@ def check_steps(steps, what, console):
         f"({describe(steps)})" + report(console)
 
 
+def median(steps):
+    return statistics.median(s.shown_ms for s in steps)
+
+
 def explorers(page, expected, console, where, selector=EXPLORER):
     """The output areas of the page's explorers, once at least `expected` have appeared with their pictures."""
     try:
@@ -241,18 +308,24 @@ def explorers(page, expected, console, where, selector=EXPLORER):
         pass  # the count below says what is missing
     areas = page.locator(selector)
     assert areas.count() == expected, \
-        f"{areas.count()} explorers (outputs with a .widget-slider and an img) {where}, expected {expected}" \
+        f"{areas.count()} explorers (outputs with a .widget-slider and a picture) {where}, expected {expected}" \
         + report(console)
     return areas.all()
 
 
-def step_first_sliders(page, areas, console, settle, shots):
-    """Move the first slider of every explorer once; each step must move the slider and change the picture.
-    A screenshot of each explorer after its step goes to `shots`/explorer-<n>.png. Returns the steps."""
+def readout(area):
+    """The text of the explorer's readout (its HTML widgets)."""
+    return " ".join(el.inner_text() for el in area.locator(".widget-html").all())
+
+
+def step_view_only(page, area, kernel, label, steps, console, what):
+    """Steps of the view-only slider labelled `label` (the first a warm-up); the kernel must follow each one: its
+    readout changes once the step has reached it."""
+    handle = slider_handle(area, label=label)
     done = []
-    for n, area in enumerate(areas, start=1):
-        step = step_slider(page, area, settle)
-        check_steps([step], f"explorer {n}", console)
-        area.screenshot(path=shots / f"explorer-{n}.png")
-        done.append(step)
-    return done
+    for _ in range(1 + steps):
+        before = readout(area)
+        done.append(step_slider(page, area, kernel, handle))
+        assert readout(area) != before, f"{what}: the readout did not follow the {label!r} step {describe(done[-1:])}"
+    check_steps(done, f"{what} ({label}, view-only)", console)
+    return done[1:]

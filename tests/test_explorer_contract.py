@@ -167,6 +167,30 @@ def test_errors_are_shown_and_cleared_by_the_next_good_update(cls, monkeypatch):
     assert not e.errors.outputs
 
 
+def test_changes_from_two_threads_end_in_the_state_of_the_last_values():
+    """JupyterLab may deliver widget messages on a kernel subshell while a cell runs: updates from
+    two threads are taken one at a time, and the state ends matching the controls."""
+    import threading
+
+    from convlab.explorers import SlidingKernelExplorer
+
+    e = SlidingKernelExplorer(input_size=8, kernel_size=3, in_channels=2, out_channels=2)
+
+    def drag(name, values):
+        for value in values:
+            e.controls[name].value = value
+
+    threads = [threading.Thread(target=drag, args=("position", [n % 30 for n in range(60)])),
+               threading.Thread(target=drag, args=("stride", [1 + n % 3 for n in range(60)]))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    oh, ow = e.state["output_size"]
+    assert e.state["stride"] == e.controls["stride"].value
+    assert e.state["position"] == divmod(e.controls["position"].value, ow) and not e.errors.outputs
+
+
 def test_display_bundle_carries_a_static_png(cls):
     e = cls.example()
     bundle = e._repr_mimebundle_()

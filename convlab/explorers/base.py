@@ -7,6 +7,7 @@ import contextlib
 import html
 import itertools
 import re
+import threading
 import traceback
 
 import ipywidgets as widgets
@@ -91,6 +92,9 @@ class Explorer:
 
     def __init__(self, **start):
         self.state, self.notice, self.snapped = {}, "", []
+        # JupyterLab may deliver widget messages on a kernel subshell, in another thread than a running
+        # cell: one update at a time
+        self._lock = threading.RLock()
         self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px", height="200px", overflow="auto"))
         self.errors = widgets.Output()
         self.canvas = canvas.Canvas(layout=widgets.Layout(max_width="100%"))  # the live picture, drawn in the browser
@@ -105,7 +109,7 @@ class Explorer:
         self.link = None
         if self.view_control:  # the browser moves the picture itself; the kernel follows
             self.link = widgets.jslink((self.controls[self.view_control], "value"), (self.canvas, "value"))
-        self._busy = False
+        self._busy = None  # the thread running an update: its own changes to the controls need no other
         self.update()
         self._refuse_moved(declared, values)
         for control in self.controls.values():
@@ -218,12 +222,16 @@ class Explorer:
         return widgets.VBox(rows)
 
     def _on_change(self, change):
-        if not self._busy:
+        if self._busy != threading.get_ident():  # a change from another thread waits for the update under way
             self.update()
 
     def update(self):
         """Bring state, picture and readout up to date with the controls."""
-        self._busy = True
+        with self._lock:
+            self._update()
+
+    def _update(self):
+        self._busy = threading.get_ident()
         try:
             with contextlib.ExitStack() as held:
                 for control in self.controls.values():  # send new slider ranges after the picture
@@ -245,7 +253,7 @@ class Explorer:
             self.errors.append_stderr(traceback.format_exc())
             raise
         finally:
-            self._busy = False
+            self._busy = None
 
     def render(self):
         """Draw the scene with Agg on the explorer's figure."""
@@ -288,8 +296,9 @@ class Explorer:
 
     def png(self):
         """The current picture as PNG bytes, drawn by Agg from the same scene the browser draws."""
-        self.render()
-        return agg.figure_png(self.fig)
+        with self._lock:
+            self.render()
+            return agg.figure_png(self.fig)
 
     def pixel(self, x, y):
         """The (row, column) of the picture's pixel at the point (x, y), in cells of the scene."""
