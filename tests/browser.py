@@ -313,6 +313,11 @@ def explorers(page, expected, console, where, selector=EXPLORER):
     return areas.all()
 
 
+READOUT_WAIT_S = 5
+READOUT_CHANGED_JS = """([area, before]) => [...area.querySelectorAll('.widget-html')].map(e => e.innerText).join(' ')
+  !== before"""
+
+
 def readout(area):
     """The text of the explorer's readout (its HTML widgets)."""
     return " ".join(el.inner_text() for el in area.locator(".widget-html").all())
@@ -326,6 +331,11 @@ def step_view_only(page, area, kernel, label, steps, console, what):
     for _ in range(1 + steps):
         before = readout(area)
         done.append(step_slider(page, area, kernel, handle))
+        try:  # the widget manager may apply the readout's update a moment after the kernel reports idle
+            page.wait_for_function(READOUT_CHANGED_JS, arg=[area.element_handle(), before],
+                                   timeout=READOUT_WAIT_S * 1000)
+        except PlaywrightTimeout:
+            pass  # the assertion says what is wrong
         assert readout(area) != before, f"{what}: the readout did not follow the {label!r} step {describe(done[-1:])}"
     check_steps(done, f"{what} ({label}, view-only)", console)
     return done[1:]
