@@ -314,8 +314,8 @@ def explorers(page, expected, console, where, selector=EXPLORER):
 
 
 READOUT_WAIT_S = 5
-READOUT_CHANGED_JS = """([area, before]) => [...area.querySelectorAll('.widget-html')].map(e => e.innerText).join(' ')
-  !== before"""
+READOUT_CHANGED_JS = """([area, before]) =>
+  before !== [...area.querySelectorAll('.widget-html')].map(e => e.innerText).join(' ')"""
 
 
 def readout(area):

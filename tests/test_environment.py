@@ -234,19 +234,21 @@ def imported_modules(paths):
 
     import nbformat
 
-    sources = []  # IPython's magics and shell escapes (%matplotlib, !pip) are dropped below
+    def python(cell):  # a notebook cell without IPython's magics and shell escapes (%matplotlib, !pip)
+        return "\n".join(line for line in cell.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+    sources = []
     for path in paths:
         for file in sorted((ROOT / path).rglob("*")):
             if file.suffix == ".py":
                 sources.append(file.read_text())
             elif file.suffix == ".ipynb" and ".ipynb_checkpoints" not in file.parts:
-                sources += [c.source for c in nbformat.read(file, as_version=4).cells if c.cell_type == "code"]
+                sources += [python(c.source) for c in nbformat.read(file, as_version=4).cells if c.cell_type == "code"]
     # the project's own modules, e.g. tests/browser.py, examples/stride_explorer.py
     local = {file.stem for path in ("convlab", "tests", "tools", "examples") for file in (ROOT / path).rglob("*.py")}
     names = set()
     for source in sources:
-        python = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
-        for node in ast.walk(ast.parse(python)):
+        for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import):
                 names |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0:
