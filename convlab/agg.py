@@ -9,7 +9,7 @@ from matplotlib.path import Path
 from matplotlib.transforms import IdentityTransform, blended_transform_factory
 
 from convlab import glyphs, png
-from convlab.draw import shifts, visible
+from convlab.draw import rgba_bytes, shifts, visible
 
 __all__ = ["AggRenderer", "Pixels", "figure_png"]
 
@@ -30,12 +30,7 @@ class Pixels(Artist):
         """rgb (rows, cols, 3 or 4), floats in [0, 1] or bytes (uint8, taken as they are), first
         row on top, filling the rectangle whose top-left corner is (x, y) and size width × height,
         in data coordinates."""
-        rgb = np.asarray(rgb)
-        if rgb.dtype == np.uint8 and rgb.shape[2] == 4:
-            self.rgba = rgb
-        else:
-            self.rgba = np.full((*rgb.shape[:2], 4), 255, np.uint8)
-            self.rgba[..., : rgb.shape[2]] = rgb if rgb.dtype == np.uint8 else np.round(rgb * 255)
+        self.rgba = rgba_bytes(rgb)
         self.box = (x, y, width, height)
         self.stale = True
 

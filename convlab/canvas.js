@@ -171,7 +171,6 @@ function pictures(ctx, model, at, value, cache) {
 }
 
 function paint(model, canvas, cache, family) {
-  const started = performance.now();
   const at = placement(model);
   const ratio = window.devicePixelRatio || 1;
   const width = Math.round(at.width * ratio), height = Math.round(at.height * ratio);
@@ -193,8 +192,6 @@ function paint(model, canvas, cache, family) {
   quads(ctx, model.get("marks"), at, value, points, shift);
   texts(ctx, model.get("titles"), at, value, points, family, true, shift);
   canvas.dataset.painted = String(Number(canvas.dataset.painted || 0) + 1);
-  canvas.dataset.paintMs = (performance.now() - started).toFixed(1);
-  canvas.dataset.paintedAt = String(performance.now());
   canvas.dataset.value = String(value);
 }
 

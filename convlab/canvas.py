@@ -10,6 +10,8 @@ import anywidget
 import numpy as np
 import traitlets
 
+from convlab.draw import rgba_bytes
+
 __all__ = ["Canvas", "CanvasRenderer", "SLOTS"]
 
 SLOTS = 4  # pictures a scene may show at once (each slot is sent only when its image changes)
@@ -72,16 +74,6 @@ def _lines(items):
     return {"segments": _f32(items.joined("segments")), "colors": _u8(items.joined("colors")),
             "widths": _f32(items.joined("widths")), "dashed": items.joined("dashed").astype(np.uint8).tobytes(),
             "shown": _shown(items), "group": _i16(items.joined("group"))}
-
-
-def rgba_bytes(rgb):
-    """An image (rows, cols, 3 or 4; floats in [0, 1] or uint8) as (rows, cols, 4) uint8."""
-    rgb = np.asarray(rgb)
-    if rgb.dtype == np.uint8 and rgb.shape[2] == 4:
-        return rgb
-    out = np.full((*rgb.shape[:2], 4), 255, np.uint8)
-    out[..., : rgb.shape[2]] = rgb if rgb.dtype == np.uint8 else np.round(np.clip(rgb, 0.0, 1.0) * 255)
-    return out
 
 
 class CanvasRenderer:

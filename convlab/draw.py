@@ -129,6 +129,17 @@ def font_size(cell_px, dpi, texts=("00",)):
     return float(np.clip(cell_px * 72.0 / dpi * 1.25 / chars, 0.0, 12.0))
 
 
+def rgba_bytes(rgb):
+    """An image (rows, cols, 3 or 4; floats in [0, 1] or uint8, taken as they are) as (rows, cols, 4)
+    uint8, opaque where it had no alpha: what both renderers draw."""
+    rgb = np.asarray(rgb)
+    if rgb.dtype == np.uint8 and rgb.shape[2] == 4:
+        return rgb
+    out = np.full((*rgb.shape[:2], 4), 255, np.uint8)
+    out[..., : rgb.shape[2]] = rgb if rgb.dtype == np.uint8 else np.round(np.clip(rgb, 0.0, 1.0) * 255)
+    return out
+
+
 def colors(color, n):
     """n RGBA rows from one colour or from n colours."""
     if isinstance(color, str) or np.ndim(color) == 1:
@@ -193,7 +204,7 @@ class Scene:
     inch: `fit` and font sizes depend on them.
 
     Every item has an interval of the *view value* (e.g. the window position) in which it is
-    shown, by default always (`only_at` narrows it): a renderer shows the items whose interval holds
+    shown, by default always (`revealed` and `moving` narrow it): a renderer shows the items whose interval holds
     `value`, so a browser can apply a view-only control by itself from a scene already sent."""
 
     def __init__(self, size, dpi):
@@ -210,16 +221,6 @@ class Scene:
         for items in (self.fills, self.marks, self.lines, self.texts, self.titles_):
             items.clear()
         self.pictures, self.anchors, self.moves = [], {}, []
-
-    @contextmanager
-    def only_at(self, lo, hi=None):
-        """Items added inside this block are shown only while the view value is in lo..hi
-        (hi defaults to lo; use np.inf for 'from lo on')."""
-        before, self._shown = self._shown, (float(lo), float(lo if hi is None else hi))
-        try:
-            yield
-        finally:
-            self._shown = before
 
     @contextmanager
     def moving(self, offsets):
