@@ -82,16 +82,16 @@ class AggRenderer:
         self.ax.set_xlim(x0, x1)
         self.ax.set_ylim(y_bottom, y_top)
         value = scene.value
-        self._pictures([p for p in scene.pictures if p[4][0] <= value <= p[4][1]])
+        self._pictures(scene.shown_pictures())
         for collection, items in ((self.fills, scene.fills), (self.marks, scene.marks)):
             keep = visible(items, value)
-            collection.set_verts((items.joined("verts") + shifts(items, scene.moves, value)[:, None, :])[keep])
+            collection.set_verts((items.joined("verts") + shifts(items, scene)[:, None, :])[keep])
             collection.set_facecolor(items.joined("faces")[keep])
             collection.set_edgecolor(items.joined("edges")[keep])
             collection.set_linewidth(items.joined("widths")[keep])
         calls = scene.lines.parts  # each call's segments share one colour, width and style
         keep = [(shown[:, 0] <= value) & (value <= shown[:, 1]) for shown in calls["shown"]]
-        moved = np.split(scene.lines.joined("segments") + shifts(scene.lines, scene.moves, value)[:, None, :],
+        moved = np.split(scene.lines.joined("segments") + shifts(scene.lines, scene)[:, None, :],
                          np.cumsum([len(s) for s in calls["segments"]])[:-1])
         drawn = [n for n, k in enumerate(keep) if k.any()]
         self.lines.set_paths([line_path(moved[n][keep[n]]) for n in drawn])
@@ -101,7 +101,7 @@ class AggRenderer:
         for collection, items in ((self.texts, scene.texts), (self.titles, scene.titles_)):
             keep = visible(items, value)
             strings = [s for s, k in zip(items.flat("strings"), keep, strict=True) if k]
-            xy, sizes = (items.joined("xy") + shifts(items, scene.moves, value))[keep], items.joined("sizes")[keep]
+            xy, sizes = (items.joined("xy") + shifts(items, scene))[keep], items.joined("sizes")[keep]
             if collection is self.titles:
                 xy = self._inside(xy, strings, sizes)
             collection.set_paths([glyphs.glyphs(s) for s in strings])
@@ -112,7 +112,7 @@ class AggRenderer:
     def _pictures(self, pictures):
         while len(self.images) < len(pictures):
             self.images.append(self.ax.add_artist(Pixels()))
-        for image, (rgb, x, y, scale, _) in zip(self.images, pictures, strict=False):
+        for image, (rgb, x, y, scale) in zip(self.images, pictures, strict=False):
             image.set(rgb, x, y, rgb.shape[1] * scale, rgb.shape[0] * scale)
         for n, image in enumerate(self.images):
             image.set_visible(n < len(pictures))

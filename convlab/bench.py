@@ -60,13 +60,13 @@ def plain_artists(scene, ax):
     from convlab.glyphs import FONT
 
     value = scene.value
-    agg.AggRenderer(ax)._pictures([p for p in scene.pictures if p[4][0] <= value <= p[4][1]])
+    agg.AggRenderer(ax)._pictures(scene.shown_pictures())
     x0, x1, y_bottom, y_top = scene.view
     ax.set_xlim(x0, x1)
     ax.set_ylim(y_bottom, y_top)
 
     def shown(items, *fields):
-        keep, moved = visible(items, value), shifts(items, scene.moves, value)
+        keep, moved = visible(items, value), shifts(items, scene)
         moves = {"verts": moved[:, None, :], "segments": moved[:, None, :], "xy": moved}
         return zip(*((items.joined(n) + moves.get(n, 0))[keep] for n in fields), strict=True)
 

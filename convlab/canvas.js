@@ -1,11 +1,12 @@
 // The browser backend of convlab's scenes (convlab/canvas.py): one generic renderer that draws a
 // draw.Scene, sent as arrays per kind of item, on a canvas at the screen's pixel ratio. Items carry
-// an interval of the view value (e.g. the window position); only those holding `value` are drawn,
-// so a view-only control (linked to `value` in the browser) changes the picture without the kernel.
+// an interval of the view value (e.g. the window position); only those holding it are drawn, so a
+// view-only control (linked to `value` or `value1` in the browser) changes the picture without the
+// kernel. The view value is value·strides[0] + value1·strides[1] (e.g. row·width + column).
 // Plain JavaScript, no build step, nothing loaded from elsewhere.
 
 const KINDS = ["fills", "lines", "texts", "marks", "titles", "pictures", "moves", "view", "size", "axes", "value",
-               "image0", "image1", "image2", "image3"];
+               "value1", "strides", "image0", "image1", "image2", "image3"];
 
 function floats(view) {
   return view ? new Float32Array(view.buffer, view.byteOffset, view.byteLength / 4) : new Float32Array(0);
@@ -32,12 +33,19 @@ function groups(view) {
   return view ? new Int16Array(view.buffer, view.byteOffset, view.byteLength / 2) : new Int16Array(0);
 }
 
-// how far the items of each group move at this view value (Scene.moving), in cells
-function offsets(model, value) {
-  return (model.get("moves") || []).map((view) => {
-    const table = floats(view), last = table.length / 2 - 1;
-    const at = Math.min(Math.max(Math.round(value), 0), last);
-    return [table[2 * at], table[2 * at + 1]];
+// how far the items of each group move at the view-only controls' values (Scene.moving), in cells: the sum,
+// over the controls, of the offset its table gives for its value
+function offsets(model) {
+  const values = [model.get("value"), model.get("value1")];
+  return (model.get("moves") || []).map((tables) => {
+    let dx = 0, dy = 0;
+    tables.forEach((view, i) => {
+      const table = floats(view), last = table.length / 2 - 1;
+      const at = Math.min(Math.max(Math.round(values[i]), 0), last);
+      dx += table[2 * at];
+      dy += table[2 * at + 1];
+    });
+    return [dx, dy];
   });
 }
 
@@ -150,7 +158,12 @@ function texts(ctx, items, at, value, points, family, title, shift) {
   }
 }
 
-function pictures(ctx, model, at, value, cache) {
+function viewValue(model) {
+  const [a, b] = model.get("strides");
+  return model.get("value") * a + model.get("value1") * b;
+}
+
+function pictures(ctx, model, at, value, cache, shift) {
   ctx.imageSmoothingEnabled = false;  // pixels repeated, as the Agg backend does
   for (const picture of model.get("pictures")) {
     if (!(picture.lo <= value && value <= picture.hi)) continue;
@@ -165,8 +178,9 @@ function pictures(ctx, model, at, value, cache) {
       canvas.getContext("2d").putImageData(data, 0, 0);
       bitmap = cache[picture.slot] = {key: slot.key, canvas};
     }
-    const x0 = at.x(picture.x), y0 = at.y(picture.y);
-    ctx.drawImage(bitmap.canvas, x0, y0, at.x(picture.x + picture.w) - x0, at.y(picture.y + picture.h) - y0);
+    const [dx, dy] = picture.group >= 0 ? shift[picture.group] : [0, 0];
+    const x0 = at.x(picture.x + dx), y0 = at.y(picture.y + dy);
+    ctx.drawImage(bitmap.canvas, x0, y0, at.x(picture.x + dx + picture.w) - x0, at.y(picture.y + dy + picture.h) - y0);
   }
 }
 
@@ -184,8 +198,8 @@ function paint(model, canvas, cache, family) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.fillStyle = "white";
   ctx.fillRect(0, 0, at.width, at.height);
-  const value = model.get("value"), points = model.get("dpi") / 72, shift = offsets(model, value);
-  pictures(ctx, model, at, value, cache);
+  const value = viewValue(model), points = model.get("dpi") / 72, shift = offsets(model);
+  pictures(ctx, model, at, value, cache, shift);
   quads(ctx, model.get("fills"), at, value, points, shift);
   lines(ctx, model.get("lines"), at, value, points, shift);
   texts(ctx, model.get("texts"), at, value, points, family, false, shift);

@@ -25,14 +25,18 @@ class Canvas(anywidget.AnyWidget):
     axes = traitlets.List([0.0, 0.0, 1.0, 1.0]).tag(sync=True)  # the drawing area, in fractions of the picture
     view = traitlets.List([0.0, 1.0, 1.0, 0.0]).tag(sync=True)  # x from, x to, y bottom, y top, in cells
     dpi = traitlets.Float(80.0).tag(sync=True)  # pixels per inch: line widths and fonts are in points
-    value = traitlets.Float(0.0).tag(sync=True)  # the view value: items are drawn where their interval holds it
+    # the view-only controls' values (each linked to its control in the browser) and what each is worth in the
+    # view value, their sum: items are drawn where their interval holds it
+    value = traitlets.Float(0.0).tag(sync=True)
+    value1 = traitlets.Float(0.0).tag(sync=True)
+    strides = traitlets.List([1.0, 0.0]).tag(sync=True)
     fills = traitlets.Dict().tag(sync=True)
     lines = traitlets.Dict().tag(sync=True)
     texts = traitlets.Dict().tag(sync=True)
     marks = traitlets.Dict().tag(sync=True)
     titles = traitlets.Dict().tag(sync=True)
     pictures = traitlets.List().tag(sync=True)
-    moves = traitlets.List().tag(sync=True)  # per group, the offsets (dx, dy) of its items for each view value
+    moves = traitlets.List().tag(sync=True)  # per group, per view-only control: offsets (dx, dy) for each value
     image0, image1, image2, image3 = (traitlets.Dict().tag(sync=True) for _ in range(SLOTS))
 
 
@@ -87,20 +91,23 @@ class CanvasRenderer:
 
     def payload(self, scene):
         """The traits for `scene`: name → value."""
-        state = {"view": [float(v) for v in scene.view], "value": float(scene.value),
+        (value, value1), strides = scene.values, scene.strides
+        state = {"view": [float(v) for v in scene.view], "value": float(value), "value1": float(value1),
+                 "strides": [float(s) for s in strides],
                  "fills": _quads(scene.fills), "marks": _quads(scene.marks), "lines": _lines(scene.lines),
                  "texts": _texts(scene.texts), "titles": _texts(scene.titles_),
-                 "moves": [_f32(offsets) for offsets in scene.moves]}
+                 "moves": [[_f32(table) for table in tables] for tables in scene.moves]}
         if len(scene.pictures) > SLOTS:
             raise ValueError(f"a scene shows at most {SLOTS} pictures, got {len(scene.pictures)}")
         placed = []
-        for slot, (rgb, x, y, scale, (lo, hi)) in enumerate(scene.pictures):
+        for slot, (rgb, x, y, scale, (lo, hi), group) in enumerate(scene.pictures):
             pixels = rgba_bytes(rgb)
             data = pixels.tobytes()
             state[f"image{slot}"] = {"key": hashlib.blake2b(data, digest_size=8).hexdigest(), "rows": pixels.shape[0],
                                      "cols": pixels.shape[1], "rgba": data}
             placed.append({"slot": slot, "x": float(x), "y": float(y), "w": pixels.shape[1] * scale,
-                           "h": pixels.shape[0] * scale, "lo": max(lo, -1e300), "hi": min(hi, 1e300)})
+                           "h": pixels.shape[0] * scale, "lo": max(lo, -1e300), "hi": min(hi, 1e300),
+                           "group": int(group)})
         state["pictures"] = placed
         return state
 

@@ -16,6 +16,7 @@ Coordinates are in cells: x is the column and y the row, growing downward (see `
 
 from contextlib import contextmanager
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib import colormaps
@@ -118,6 +119,16 @@ def _grid_lines(rows, cols):
     return segments
 
 
+def by_row(rows, step=1.0):
+    """`Scene.moving` offsets for a row slider: row r moves items r·step cells down."""
+    return np.stack([np.zeros(rows), np.arange(rows) * step], axis=-1)
+
+
+def by_column(cols, step=1.0):
+    """`Scene.moving` offsets for a column slider: column c moves items c·step cells right."""
+    return np.stack([np.arange(cols) * step, np.zeros(cols)], axis=-1)
+
+
 def grid_lines(rows, cols, x0=0.0, y0=0.0):
     """Segments (rows + cols + 2, 2, 2) of the row and column borders of a grid."""
     return _grid_lines(rows, cols) + (x0, y0)
@@ -185,13 +196,26 @@ def visible(items, value):
     return (shown[:, 0] <= value) & (value <= shown[:, 1])
 
 
-def shifts(items, moves, value):
-    """How far each of `items` is moved at the view value `value`: (n, 2) cells, from its group's
-    offsets (`Scene.moving`); items in no group stay put."""
+class Picture(NamedTuple):
+    """An image in a scene: `rgb` (rows, cols, 3 or 4), its top-left corner (x, y) in cells,
+    `scale` cells per pixel, the interval of the view value it is shown in and its group
+    (`Scene.moving`; −1: it stays put)."""
+
+    rgb: np.ndarray
+    x: float
+    y: float
+    scale: float
+    shown: tuple
+    group: int
+
+
+def shifts(items, scene):
+    """How far each of `items` is moved at the scene's view-only values: (n, 2) cells, from its
+    group's offsets (`Scene.moving`); items in no group stay put."""
     group = items.joined("group").astype(int)
     out = np.zeros((len(group), 2))
-    for g, offsets in enumerate(moves):
-        out[group == g] = offsets[int(np.clip(value, 0, len(offsets) - 1))]
+    for g in range(len(scene.moves)):
+        out[group == g] = scene.offset(g)
     return out
 
 
@@ -211,11 +235,33 @@ class Scene:
         self.size, self.dpi = (float(size[0]), float(size[1])), float(dpi)
         self.fills, self.marks, self.texts, self.titles_ = _quads(), _quads(), _texts(), _texts()
         self.lines = Items(segments=(0, 2, 2), colors=(0, 4), widths=(0,), dashed=(0,), shown=(0, 2), group=(0,))
-        self.value, self._shown, self._group = 0, ALWAYS, -1  # the view value; what new items get
-        self.moves = []  # per group, the offset (x, y) in cells for each view value 0, 1, 2, …
+        # the values of the view-only controls and what each is worth in the view value (their sum)
+        self.values, self.strides = (0, 0), (1, 0)
+        self._shown, self._group = ALWAYS, -1  # what new items get
+        self.moves = []  # per group, per view-only control, the offset (x, y) in cells for each of its values
         self.view = (0.0, 1.0, 1.0, 0.0)  # x from, x to, y from (bottom), y to (top), in cells
-        self.pictures = []  # (rgb, x, y, scale)
+        self.pictures = []  # Picture tuples
         self.anchors = {}  # name → (x, y, scale): where each block sits (tests find its cells there)
+
+    @property
+    def value(self):
+        """The view value: one number for the values of the view-only controls (e.g. row·width + column
+        for a pixel chosen by row and column), the index of `moving`'s offsets and of `shown` intervals."""
+        return sum(v * s for v, s in zip(self.values, self.strides, strict=True))
+
+    @value.setter
+    def value(self, value):
+        self.values, self.strides = (value, 0), (1, 0)
+
+    def shown_pictures(self):
+        """The pictures shown at the view value, moved with their group: (rgb, x, y, scale) each."""
+        value = self.value
+        placed = []
+        for p in self.pictures:
+            if p.shown[0] <= value <= p.shown[1]:
+                dx, dy = self.offset(p.group) if p.group >= 0 else (0.0, 0.0)
+                placed.append((p.rgb, p.x + dx, p.y + dy, p.scale))
+        return placed
 
     def clear(self):
         for items in (self.fills, self.marks, self.lines, self.texts, self.titles_):
@@ -223,18 +269,27 @@ class Scene:
         self.pictures, self.anchors, self.moves = [], {}, []
 
     @contextmanager
-    def moving(self, offsets):
-        """Items added inside this block move with the view value: at value v they are drawn
-        offsets[v] = (dx, dy) cells from where they were described (e.g. a window drawn once at
-        position 0 and moved to each position), and only for values 0 … len(offsets) − 1."""
-        offsets = np.asarray(offsets, dtype=float).reshape(-1, 2)
-        self.moves.append(offsets)
+    def moving(self, *offsets):
+        """Items added inside this block move with the view-only controls: at their values (a, b, …)
+        they are drawn offsets[0][a] + offsets[1][b] + … (dx, dy) cells from where they were
+        described (e.g. a window drawn once at position 0 and moved to each position; a pixel's
+        frame moved by its row and by its column). With one control they are shown only for its
+        values 0 … len(offsets[0]) − 1."""
+        tables = tuple(np.asarray(table, dtype=float).reshape(-1, 2) for table in offsets)
+        self.moves.append(tables)
         before = self._group, self._shown
-        self._group, self._shown = len(self.moves) - 1, (0.0, float(len(offsets) - 1))
+        self._group = len(self.moves) - 1
+        if len(tables) == 1:
+            self._shown = (0.0, float(len(tables[0]) - 1))
         try:
             yield
         finally:
             self._group, self._shown = before
+
+    def offset(self, group):
+        """(dx, dy): how far the items of `group` are moved at the view-only values."""
+        return sum((table[int(np.clip(v, 0, len(table) - 1))] for table, v in zip(self.moves[group], self.values,
+                                                                                   strict=False)), np.zeros(2))
 
     def _intervals(self, shown, n):
         return np.broadcast_to(np.asarray(self._shown if shown is None else shown, dtype=float), (n, 2))
@@ -300,18 +355,19 @@ class Scene:
     def picture(self, rgb, x, y, scale=1.0):
         """An image (rows, cols, 3 or 4; floats in [0, 1] or uint8) under everything else, `scale`
         cells per pixel, with its top-left corner at (x, y)."""
-        self.pictures.append((rgb, x, y, scale, self._shown))
+        self.pictures.append(Picture(rgb, x, y, scale, self._shown, self._group))
 
     def box(self, x, y, width, height, color, line_width=2.5):
         """A bold outline around a block of cells."""
         self.mark(rectangle(x, y, width, height), color, line_width)
 
     # -- composite items ---------------------------------------------------------------------
-    def titles(self, blocks, centres, rows=TITLE_ROWS, size=10):
+    def titles(self, blocks, centres, rows=TITLE_ROWS, size=10, shown=None):
         """A two-line title over each block of the picture: `blocks` holds (first, second) line
-        pairs, `centres` the x (in cells) each pair is centred on."""
+        pairs, `centres` the x (in cells) each pair is centred on; `shown`: the interval of the view
+        value they are shown in (default: always, or as `moving` says)."""
         strings = [line for pair in blocks for line in pair]
-        self.text(strings, [(x, y) for x in centres for y in rows], size=size, title=True)
+        self.text(strings, [(x, y) for x in centres for y in rows], size=size, title=True, shown=shown)
 
     def stack(self, rgba, origin=(0.0, 0.0), numbers=None, number_colors="black", size=9.0):
         """A (channels, rows, cols) tensor as sheets one behind the other, each shifted up
@@ -339,6 +395,17 @@ class Scene:
         self.fill(squares(rows, cols, *origin), rgba.reshape(-1, 4), shown=shown)
         if numbers is not None:
             self.text(np.ravel(numbers), centres(rows, cols, *origin), size=size, shown=shown, fit=0.9)
+
+    def per_view(self, rgba, origin, numbers=None, size=9.0):
+        """Cells (views, rows, cols, 4) and their numbers, block v shown at view value v only: the
+        numbers at the pixel a row and a column slider pick, each view's already in the scene. Draw
+        the grid (e.g. `line(grid_lines(...))`) with them."""
+        views, rows, cols = rgba.shape[:3]
+        shown = np.repeat(np.arange(views, dtype=float), rows * cols)[:, None].repeat(2, axis=1)
+        self.fill(np.tile(squares(rows, cols, *origin), (views, 1, 1)), rgba.reshape(-1, 4), shown=shown)
+        if numbers is not None:
+            self.text(np.ravel(numbers), np.tile(centres(rows, cols, *origin), (views, 1)), size=size, shown=shown,
+                      fit=0.9)
 
     def window(self, x, y, kernel_size, dilation=(1, 1), depth=1, color=WINDOW_COLOR):
         """A kernel window with its top-left kernel cell at (x, y): the cells it reads (bold

@@ -34,7 +34,7 @@ def fill_cells(scene, block):
     its lattice)."""
     x, y, s = scene.anchors[block]
     keep = visible(scene.fills, scene.value)
-    verts = (scene.fills.joined("verts") + shifts(scene.fills, scene.moves, scene.value)[:, None, :])[keep]
+    verts = (scene.fills.joined("verts") + shifts(scene.fills, scene)[:, None, :])[keep]
     found = set()
     for low, high in zip(verts.min(axis=1), verts.max(axis=1), strict=True):
         col, row = (low - (x, y)) / s
@@ -47,9 +47,7 @@ def picture_cells(scene, block):
     """(row, col) of the block's cells on a coarse grid over each visible picture."""
     x, y, s = scene.anchors[block]
     found = set()
-    for rgb, px, py, scale, (lo, hi) in scene.pictures:
-        if not lo <= scene.value <= hi:
-            continue
+    for rgb, px, py, scale in scene.shown_pictures():
         rows = range(math.ceil((py - y) / s), math.floor((py + rgb.shape[0] * scale - y) / s))
         cols = range(math.ceil((px - x) / s), math.floor((px + rgb.shape[1] * scale - x) / s))
         pick = [np.unique(np.linspace(r.start, r.stop - 1, min(len(r), PICTURE_GRID)).round().astype(int))
@@ -93,7 +91,7 @@ def numbers(explorer, picture):
     scene = explorer.scene
     texts = scene.texts
     keep = visible(texts, scene.value)
-    xy = (texts.joined("xy") + shifts(texts, scene.moves, scene.value))[keep]
+    xy = (texts.joined("xy") + shifts(texts, scene))[keep]
     colours = texts.joined("colors")[keep]
     strings = [s for s, k in zip(texts.flat("strings"), keep, strict=True) if k]
     found, dark = [], 0
@@ -110,10 +108,10 @@ def numbers(explorer, picture):
 
 
 def probe(explorer):
-    """JSON: the explorer's class, its picture's size, its anchored blocks, its view-only control's label (or
+    """JSON: the explorer's class, its picture's size, its anchored blocks, its first view-only control's label (or
     null), the points, the numbers and the count of dark texts."""
     picture = agg_picture(explorer)
-    view = explorer.view_control
+    view = explorer.view_controls[0] if explorer.view_controls else None
     found, dark = numbers(explorer, picture)
     return json.dumps({"name": type(explorer).__name__, "size": list(picture.shape[:2]),
                        "anchors": sorted(explorer.scene.anchors),

@@ -318,8 +318,8 @@ def open_pass(page, lab, notebook, expected, console, shots, label):
     explorers(page, expected, console, "after Run All")
     execute(page, f"import types\ncanvas_probe = types.ModuleType('canvas_probe')\n"
                   f"exec(compile({PROBE_SOURCE!r}, 'canvas_probe.py', 'exec'), canvas_probe.__dict__)")
-    views = json.loads(execute(page, "import json\nprint(json.dumps({name: e.controls[e.view_control].description "
-                                     "if e.view_control else None for name, e in explorers.items()}))"))
+    views = json.loads(execute(page, "import json\nprint(json.dumps({name: e.controls[e.view_controls[0]].description "
+                                     "if e.view_controls else None for name, e in explorers.items()}))"))
     return run, views, time.perf_counter() - started
 
 

@@ -38,11 +38,35 @@ def test_a_quad_that_is_not_a_rectangle_is_sent_with_its_corners():
 
 def test_a_view_only_control_is_linked_in_the_browser_and_sends_almost_nothing():
     e = DilationExplorer.example()
-    assert e.link is not None and e.link.source == (e.controls["position"], "value")
-    assert e.link.target == (e.canvas, "value")
+    [link] = e.links
+    assert link.source == (e.controls["position"], "value") and link.target == (e.canvas, "value")
     e.controls["position"].value = 4
     assert e.canvas.value == 4 and e.browser.sent < 100  # the value itself; every window is already there
     assert e.state["position"] == (1, 1)  # and the kernel follows
+
+
+VIEWING = [cls for cls in Explorer.registry() if cls.view_controls]
+
+
+def test_the_output_cells_and_the_window_are_applied_in_the_browser():
+    names = {cls.__name__: cls.view_controls for cls in VIEWING}
+    assert names["SlidingKernelExplorer"] == names["DilationExplorer"] == ("position",)
+    assert names["PointwiseExplorer"] == names["FCEquivalenceExplorer"] == names["ReceptiveFieldExplorer"] == \
+        ("row", "col")
+
+
+@pytest.mark.parametrize("cls", VIEWING, ids=lambda cls: cls.__name__)
+def test_each_view_only_control_moves_the_picture_sending_only_its_value(cls):
+    e = cls.example()
+    for name, trait in zip(e.view_controls, ("value", "value1"), strict=False):
+        control = e.controls[name]
+        before, png = e.readout.value, e.png()
+        control.value = control.max if control.value != control.max else control.min
+        assert getattr(e.canvas, trait) == control.value and e.browser.sent < 100, \
+            f"{name}: sent {e.browser.sent} bytes"  # the value; the scene already holds every view
+        assert e.readout.value != before and e.png() != png  # the kernel follows, and the picture moved
+        assert e.scene.value == e.view_value() == sum(
+            getattr(e.canvas, t) * s for t, s in zip(("value", "value1"), e.canvas.strides, strict=True))
 
 
 def test_a_control_that_needs_the_kernel_sends_only_what_changed():

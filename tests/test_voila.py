@@ -54,11 +54,11 @@ KERNEL = "window.jupyterapp?.widgetManager?.kernel"
 
 
 def view_labels():
-    """The label of each explorer class's view-only control (None where it has none)."""
+    """The label of each explorer class's first view-only control (None where it has none)."""
     labels = {}
     for cls in convlab.explorers.Explorer.registry():
-        view = cls.view_control
-        labels[cls.__name__] = cls.example().controls[view].description if view else None
+        views = cls.view_controls
+        labels[cls.__name__] = cls.example().controls[views[0]].description if views else None
     return labels
 
 

@@ -79,8 +79,9 @@ class Explorer:
     synchronously: when a control's value has been set, `state` and the scene are up to date. The
     same scene renders through matplotlib's Agg only when a PNG is asked for (`png()`: the display
     bundle's static picture, tests), on a bare Figure, not pyplot's, so it never shows up as a stray
-    second output. A `view_control` (e.g. the window position) is linked to the canvas in the
-    browser, which applies it by itself from the scene already sent.
+    second output. The `view_controls` (e.g. the window position, or a pixel's row and column) are
+    linked to the canvas in the browser, which applies them by itself from the scene already sent:
+    the scene describes the picture at every view value (`view_value`), the kernel only follows.
     """
 
     figsize = (10.0, 3.9)
@@ -88,7 +89,7 @@ class Explorer:
     picture_top = 0.84  # the picture's axes span the figure up to here; the titles sit above
     rows = None  # the controls' layout: lists of names per row (default: three per row, as declared)
     in_place = True  # changes its kept scene in place (False: redraws by design; not held to the speed budget)
-    view_control = None  # a control the browser applies by itself (the scene holds every value's items)
+    view_controls = ()  # up to two controls the browser applies by itself (the scene holds every value's items)
 
     def __init__(self, **start):
         self.state, self.notice, self.snapped = {}, "", []
@@ -106,9 +107,9 @@ class Explorer:
         self.plays = {name: self._play(name, spec.play) for name, spec in declared.items()
                       if isinstance(spec, Int) and spec.play}
         self.build()
-        self.link = None
-        if self.view_control:  # the browser moves the picture itself; the kernel follows
-            self.link = widgets.jslink((self.controls[self.view_control], "value"), (self.canvas, "value"))
+        # the browser changes the picture itself; the kernel follows
+        self.links = [widgets.jslink((self.controls[name], "value"), (self.canvas, trait))
+                      for name, trait in zip(self.view_controls, ("value", "value1"), strict=False)]
         self._busy = None  # the thread running an update: its own changes to the controls need no other
         self.update()
         self._refuse_moved(declared, values)
@@ -243,7 +244,7 @@ class Explorer:
                     play.max = self.controls[name].max
                 self.state = readonly(self.compute())
                 self.draw()
-                self.scene.value = self.controls[self.view_control].value if self.view_control else 0
+                self.scene.values, self.scene.strides = self.view_at()
                 self.send()
                 self.readout.value = self.readout_html()
             if self.errors.outputs:
@@ -254,6 +255,26 @@ class Explorer:
             raise
         finally:
             self._busy = None
+
+    def view_strides(self):
+        """What one step of each view-only control is worth in the view value: row-major, the last
+        control 1 and the first as many as the last offers."""
+        if len(self.view_controls) == 2:
+            return (self.controls[self.view_controls[1]].max + 1, 1)
+        return (1,) * len(self.view_controls)
+
+    def view_value(self, *values):
+        """The view value at these values of the view-only controls (default: their current ones),
+        e.g. row·(columns offered) + column: the index of the scene's `moving` offsets and of its
+        `shown` intervals."""
+        values = values or [self.controls[name].value for name in self.view_controls]
+        return sum(v * s for v, s in zip(values, self.view_strides(), strict=True))
+
+    def view_at(self):
+        """The scene's (values, strides): those of the view-only controls, padded to two."""
+        values = [self.controls[name].value for name in self.view_controls]
+        strides = list(self.view_strides())
+        return tuple((values + [0, 0])[:2]), tuple((strides + [0, 0])[:2]) if strides else (1, 0)
 
     def render(self):
         """Draw the scene with Agg on the explorer's figure."""

@@ -31,7 +31,7 @@ class DilationExplorer(Explorer):
     """
 
     MAX_SIZE, MAX_KERNEL, MAX_DILATION, MAX_PADDING, MAX_STACK_DILATION = 13, 5, 4, 6, 5
-    view_control = "position"  # the scene holds every position's window: the browser moves it by itself
+    view_controls = ("position",)  # the scene holds every position's window: the browser moves it by itself
 
     def __init__(self, input_size=7, kernel_size=3, dilation=2, padding=0, dilations=(1, 2, 4), layers=None,
                  seed=0):

@@ -66,6 +66,7 @@ class FCEquivalenceExplorer(Explorer):
     `path` (or the upload button) shows the reader's own picture instead of the portrait."""
 
     accepts_picture = True
+    view_controls = ("row", "col")  # the scene holds every entry's crop: the browser picks the entry itself
 
     def __init__(self, channels=8, input_size=46, row=0, col=0, score_class=0, path=None, seed=0):
         self._seed, self._cache = seed, {}
@@ -122,7 +123,7 @@ class FCEquivalenceExplorer(Explorer):
     # -- picture --------------------------------------------------------------------------
     def draw(self):
         st, scene = self.state, self.scene
-        n, (i, j), k = st["input_size"], st["entry"], st["score_class"]
+        n, k = st["input_size"], st["score_class"]
         side, cell = st["scores"].shape[1], 7.0  # one score-map cell drawn 7 input pixels wide
         gap = 8.0
         width, height = n + gap + side * cell, float(max(n, side * cell))
@@ -132,8 +133,10 @@ class FCEquivalenceExplorer(Explorer):
         # the picture, pixel by pixel, and the crop the classifier sees for entry (i, j)
         y0 = scene.anchor("input", 0.0, (height - n) / 2)[1]
         scene.picture(np.repeat(st["picture"][..., None], 3, axis=-1), 0.0, y0)
-        top, left = st["crop_origin"]
-        scene.box(left, y0 + top, CROP, CROP, draw.WINDOW_COLOR)
+        # every entry's crop and frame at once (view value row·side + column): the browser picks the entry itself
+        rows, cols = np.divmod(np.arange(side * side), self.view_strides()[0])
+        with scene.moving(draw.by_row(side, STRIDE), draw.by_column(side, STRIDE)):
+            scene.box(0.0, y0, CROP, CROP, draw.WINDOW_COLOR)
 
         # the score map of one class, entry (i, j) framed
         x1, y1 = scene.anchor("scores", n + gap, (height - side * cell) / 2, cell)
@@ -145,12 +148,15 @@ class FCEquivalenceExplorer(Explorer):
         r, c = np.mgrid[0:side, 0:side]
         scene.text(numbers.ravel(), np.stack([x1 + (c.ravel() + 0.5) * cell, y1 + (r.ravel() + 0.5) * cell], -1),
                    size=size)
-        scene.box(x1 + j * cell, y1 + i * cell, cell, cell, draw.WINDOW_COLOR)  # the colour of its crop
+        with scene.moving(draw.by_row(side, cell), draw.by_column(side, cell)):
+            scene.box(x1, y1, cell, cell, draw.WINDOW_COLOR)  # the colour of its crop
 
-        titles = [(f"input 1×{n}×{n}", f"crop ({top}, {left}) of size {CROP}×{CROP}, stride {STRIDE}"),
-                  (f"score map {side}×{side}, class {k}", "the conv net: every crop at once")]
+        titles = [(f"input 1×{n}×{n}", ""), (f"score map {side}×{side}, class {k}", "the conv net: every crop at once")]
         centres = [n / 2, x1 + side * cell / 2]
         scene.titles(titles, centres)
+        scene.text([f"crop ({r * STRIDE}, {c * STRIDE}) of size {CROP}×{CROP}, stride {STRIDE}"
+                    for r, c in zip(rows, cols, strict=True)], [(centres[0], draw.TITLE_ROWS[1])] * len(rows),
+                   size=10, title=True, shown=np.stack([np.arange(len(rows))] * 2, axis=-1))
 
     def describe(self):
         st = self.state

@@ -96,6 +96,8 @@ class ReceptiveFieldExplorer(Explorer):
     def set_picture(self, source):
         self._picture = as_bytes(load(source, SIZE))
 
+    view_controls = ("row", "col")  # every unit's field is in the scene: the browser moves it by itself
+
     def declare(self):
         deepest = max(len(network_layers(name)) for name in NETWORKS)
         return dict(
@@ -139,28 +141,34 @@ class ReceptiveFieldExplorer(Explorer):
 
     def draw(self):
         st, scene = self.state, self.scene
-        size, (top, left) = st["field"].size, st["box"]
-        # both panels show the same square of input pixels: the picture and the whole field
-        low = min(0.0, top, left) - 4
-        high = max(float(SIZE), top + size, left + size) + 4
+        field, side = st["field"], st["side"]
+        size, half = field.size, (field.size - 1) / 2
+        first = field.start - half  # the top-left input pixel of unit (0, 0)'s field (may be < 0)
+        last = first + (side - 1) * field.jump  # … and of the last unit's
+        # both panels show the same square of input pixels: the picture and every unit's whole field
+        low, high = min(0.0, first) - 4, max(float(SIZE), last + size) + 4
         span, gap = high - low, 0.08 * (high - low)
         scene.fit(2 * span + gap, span)
         scene.clear()
         heat, see_through = heat_maps(st["network"], st["layer"])
+        # drawn for unit (0, 0) and moved by the row and column sliders: the browser moves them by itself
+        by_unit = draw.by_row(side, field.jump), draw.by_column(side, field.jump)
         for x0 in (0.0, span + gap):
             origin = scene.anchor(f"picture {int(x0 > 0)}", x0 - low, -low)  # where input pixel (0, 0) sits
             if x0 == 0.0:
                 scene.picture(self._picture, *origin)
             else:
                 scene.box(origin[0], origin[1], SIZE, SIZE, "0.3", 1.0)  # the picture's border
-            scene.picture(see_through if x0 == 0.0 else heat, origin[0] + left, origin[1] + top)
-            scene.box(origin[0] + left, origin[1] + top, size, size, draw.WINDOW_COLOR, 1.5)
-            cy, cx = origin[1] + st["centre"][0] + 0.5, origin[0] + st["centre"][1] + 0.5
-            arm = 0.03 * span
-            scene.line(np.array([[(cx - arm, cy), (cx + arm, cy)], [(cx, cy - arm), (cx, cy + arm)]]), "cyan", 1.5)
+            with scene.moving(*by_unit):
+                scene.picture(see_through if x0 == 0.0 else heat, origin[0] + first, origin[1] + first)
+                scene.box(origin[0] + first, origin[1] + first, size, size, draw.WINDOW_COLOR, 1.5)
+                cy, cx = origin[1] + field.start + 0.5, origin[0] + field.start + 0.5
+                arm = 0.03 * span
+                scene.line(np.array([[(cx - arm, cy), (cx + arm, cy)], [(cx, cy - arm), (cx, cy + arm)]]), "cyan",
+                           1.5)
         k, s, p, d = st["geometry"]
         titles = [(f"{st['network']} · {st['name']} ({k}×{k}, stride {s})",
-                   f"unit {st['unit']} of {st['side']}×{st['side']}: field {size}×{size} on the 224×224 picture"),
+                   f"{side}×{side} units, each with a {size}×{size} field on the 224×224 picture"),
                   ("paths from each pixel to the unit", "equal weights, main path: the effective field's shape")]
         centres = [span / 2, span + gap + span / 2]
         scene.titles(titles, centres, rows=(0.96, 0.91))

@@ -23,6 +23,7 @@ class PointwiseExplorer(Explorer):
     """
 
     MAX_CHANNELS, MAX_SIZE, MAX_KERNEL = 8, 6, 7
+    view_controls = ("row", "col")  # the scene holds every pixel's x and y: the browser picks the pixel itself
     rows = [["in_channels", "out_channels", "compare_kernel"], ["height", "width"], ["row", "col"]]
 
     def __init__(self, in_channels=None, out_channels=None, input_size=None, row=0, col=0, compare_kernel=3,
@@ -79,7 +80,7 @@ class PointwiseExplorer(Explorer):
     # -- picture --------------------------------------------------------------------------
     def draw(self):
         st, scene = self.state, self.scene
-        c_in, c_out, (h, w), (r, c) = st["in_channels"], st["out_channels"], st["input_size"], st["pixel"]
+        c_in, c_out, (h, w) = st["in_channels"], st["out_channels"], st["input_size"]
         # blocks: input stack | x above W, y beside W | output stack
         blocks = [draw.stack_size(h, w, c_in), (c_in + 4.3, c_out + 1.5), draw.stack_size(h, w, c_out)]
         gap, height = 2.5, max(b[1] for b in blocks)
@@ -91,26 +92,35 @@ class PointwiseExplorer(Explorer):
         size = draw.font_size(cell_px, self.dpi, np.concatenate([x_numbers.ravel(), w_numbers.ravel()]))
         y_size = draw.font_size(cell_px, self.dpi, y_numbers)
 
+        # every pixel's view at once (view value r·w + c): the browser shows the one the sliders pick
+        rows, cols = np.divmod(np.arange(h * w), self.view_strides()[0])
+        at_pixel = draw.by_row(h), draw.by_column(w)  # offsets for each row, for each column
+        every = np.stack([np.arange(h * w)] * 2, axis=-1)
+
         # input: the pixel's column through every channel
         x0, y0 = scene.anchor("input", lefts[0], tops[0] + (c_in - 1) * draw.DEPTH)
         low_x, high_x = min(self._x.min(), 0), self._x.max()
         scene.stack(draw.cell_colors(st["x"], "Blues", low_x, high_x), (x0, y0), x_numbers[0], size=size)
-        scene.window(x0 + c, y0 + r, (1, 1), depth=c_in)
         k = st["compare_kernel"]  # what a k×k kernel centred here would read instead (dashed, grey)
-        corners = draw.rectangle(x0 + c - (k - 1) / 2, y0 + r - (k - 1) / 2, k, k)[0]
-        scene.line(np.stack([corners, np.roll(corners, -1, axis=0)], axis=1), "0.35", 1.2, dashed=True)
+        with scene.moving(*at_pixel):
+            scene.window(x0, y0, (1, 1), depth=c_in)
+            corners = draw.rectangle(x0 - (k - 1) / 2, y0 - (k - 1) / 2, k, k)[0]
+            scene.line(np.stack([corners, np.roll(corners, -1, axis=0)], axis=1), "0.35", 1.2, dashed=True)
 
         # x as a row above W (each column of W meets its x), y as a column beside W
         mx, my = lefts[1] + 1.0, tops[1] + 0.5
-        scene.stack(draw.cell_colors(st["vector"][None, None], "Blues", low_x, high_x), (mx, my),
-                    x_numbers[:, r, c][None], size=size)
+        vectors = st["x"][:, rows, cols].T  # (pixels, c_in)
+        scene.per_view(draw.cell_colors(vectors[:, None], "Blues", low_x, high_x), (mx, my),
+                       x_numbers[:, rows, cols].T[:, None], size=size)
+        scene.line(draw.grid_lines(1, c_in, mx, my))
         scene.box(mx, my, c_in, 1, draw.WINDOW_COLOR)
         scene.stack(draw.diverging_colors(st["weight"][None], np.abs(self._w).max()), (mx, my + 1.5),
                     w_numbers, size=size)
-        ys = st["output"][:, r, c][None, :, None]
         low, high = st["output"].min(), st["output"].max()
-        scene.stack(draw.cell_colors(ys, "Purples", low, high), (mx + c_in + 1.2, my + 1.5),
-                    y_numbers[:, r, c][:, None], size=y_size)
+        ys = st["output"][:, rows, cols].T[:, :, None]  # (pixels, c_out, 1)
+        scene.per_view(draw.cell_colors(ys, "Purples", low, high), (mx + c_in + 1.2, my + 1.5),
+                       y_numbers[:, rows, cols].T[:, :, None], size=y_size)
+        scene.line(draw.grid_lines(c_out, 1, mx + c_in + 1.2, my + 1.5))
         scene.box(mx + c_in + 1.2, my + 1.5, 1, c_out, draw.OUTPUT_COLOR)
         scene.text(["x", "W", "y"], [(mx - 0.6, my + 0.5), (mx - 0.6, my + 1.5 + c_out / 2),
                                      (mx + c_in + 2.8, my + 1.5 + c_out / 2)], size=12)
@@ -119,14 +129,16 @@ class PointwiseExplorer(Explorer):
         # output: every pixel got the same treatment; the chosen one framed through the stack
         x2, y2 = scene.anchor("output", lefts[2], tops[2] + (c_out - 1) * draw.DEPTH)
         scene.stack(draw.cell_colors(st["output"], "Purples", low, high), (x2, y2), y_numbers[0], size=y_size)
-        scene.window(x2 + c, y2 + r, (1, 1), depth=c_out, color=draw.OUTPUT_COLOR)
+        with scene.moving(*at_pixel):
+            scene.window(x2, y2, (1, 1), depth=c_out, color=draw.OUTPUT_COLOR)
 
         scene.text(["→", "→"], [(x - gap / 2, height / 2) for x in lefts[1:]], size=16)
-        titles = [(f"input {c_in}×{h}×{w}", f"pixel ({r}, {c}); dashed: a {k}×{k} kernel's view"),
-                  (f"y = W·x: ({c_out}×{c_in})·({c_in})", "one weight per channel pair"),
-                  (f"output {c_out}×{h}×{w}", "same W at every pixel")]
         centres = [x + b[0] / 2 for x, b in zip(lefts, blocks, strict=True)]
+        titles = [(f"input {c_in}×{h}×{w}", ""), (f"y = W·x: ({c_out}×{c_in})·({c_in})", "one weight per channel pair"),
+                  (f"output {c_out}×{h}×{w}", "same W at every pixel")]
         scene.titles(titles, centres)
+        scene.text([f"pixel ({r}, {c}); dashed: a {k}×{k} kernel's view" for r, c in zip(rows, cols, strict=True)],
+                   [(centres[0], draw.TITLE_ROWS[1])] * (h * w), size=10, title=True, shown=every)
 
     def describe(self):
         st = self.state

@@ -34,7 +34,7 @@ class SlidingKernelExplorer(Explorer):
     """
 
     MAX_SIZE, MAX_KERNEL, MAX_STRIDE, MAX_PADDING, MAX_DILATION, MAX_CHANNELS = 10, 5, 4, 3, 4, 4
-    view_control = "position"  # the scene holds every position's window: the browser moves it by itself
+    view_controls = ("position",)  # the scene holds every position's window: the browser moves it by itself
     rows = [["height", "width", "stride"], ["kernel_height", "kernel_width", "dilation"],
             ["padding", "in_channels", "out_channels"], ["filter", "position"]]
 
