@@ -16,6 +16,21 @@ function bytes(view) {
   return view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength) : new Uint8Array(0);
 }
 
+// a field of the items, one row of `width` values per item, from what canvas.py sent: the rows of runs of
+// equal rows and the runs' lengths, or a single row for every item, or every row
+function field(items, name, width, count, view) {
+  const rows = view(items[name]), lengths = items[`${name}_runs`];
+  if (!lengths && (rows.length !== width || count <= 1)) return rows;
+  const runs = lengths ? new Uint16Array(lengths.buffer, lengths.byteOffset, lengths.byteLength / 2) : [count];
+  const out = new rows.constructor(width * count);
+  let at = 0;
+  runs.forEach((length, r) => {
+    const row = rows.subarray(r * width, (r + 1) * width);
+    for (let k = 0; k < length; k++, at++) out.set(row, at * width);
+  });
+  return out;
+}
+
 function rgba(colors, n) {
   const a = colors[4 * n + 3] / 255;
   return `rgba(${colors[4 * n]},${colors[4 * n + 1]},${colors[4 * n + 2]},${a})`;
@@ -26,10 +41,6 @@ function shownAt(shown, n, value) {
 }
 
 function shorts(view) {
-  return view ? new Int16Array(view.buffer, view.byteOffset, view.byteLength / 2) : new Int16Array(0);
-}
-
-function groups(view) {
   return view ? new Int16Array(view.buffer, view.byteOffset, view.byteLength / 2) : new Int16Array(0);
 }
 
@@ -75,9 +86,11 @@ function corners(items) {  // (x, y) of each quad's four corners, from rectangle
 }
 
 function quads(ctx, items, at, value, points, shift) {
-  const verts = corners(items), faces = bytes(items.faces), edges = bytes(items.edges);
-  const widths = floats(items.widths), shown = shorts(items.shown), group = groups(items.group);
-  for (let n = 0; n < widths.length; n++) {
+  const verts = corners(items), count = verts.length / 8;
+  const faces = field(items, "faces", 4, count, bytes), edges = field(items, "edges", 4, count, bytes);
+  const widths = field(items, "widths", 1, count, floats), shown = field(items, "shown", 2, count, shorts);
+  const group = field(items, "group", 1, count, shorts);
+  for (let n = 0; n < count; n++) {
     if (!shownAt(shown, n, value)) continue;
     const [dx, dy] = moved(group, n, shift);
     ctx.beginPath();
@@ -99,10 +112,12 @@ function quads(ctx, items, at, value, points, shift) {
 }
 
 function lines(ctx, items, at, value, points, shift) {
-  const segments = floats(items.segments), colors = bytes(items.colors), widths = floats(items.widths);
-  const dashed = bytes(items.dashed), shown = shorts(items.shown), group = groups(items.group);
+  const segments = floats(items.segments), count = segments.length / 4;
+  const colors = field(items, "colors", 4, count, bytes), widths = field(items, "widths", 1, count, floats);
+  const dashed = field(items, "dashed", 1, count, bytes), shown = field(items, "shown", 2, count, shorts);
+  const group = field(items, "group", 1, count, shorts);
   let style = null;
-  for (let n = 0; n < widths.length; n++) {
+  for (let n = 0; n < count; n++) {
     if (!shownAt(shown, n, value)) continue;
     const next = `${rgba(colors, n)}|${widths[n]}|${dashed[n]}`;
     if (next !== style) {  // consecutive segments of one style are one path
@@ -122,9 +137,10 @@ function lines(ctx, items, at, value, points, shift) {
 }
 
 function texts(ctx, items, at, value, points, family, title, shift) {
-  const strings = items.strings || [], xy = floats(items.xy), colors = bytes(items.colors);
-  const sizes = floats(items.sizes), fits = floats(items.fits), shown = shorts(items.shown);
-  const group = groups(items.group);
+  const strings = items.strings || [], xy = floats(items.xy), count = strings.length;
+  const colors = field(items, "colors", 4, count, bytes), sizes = field(items, "sizes", 1, count, floats);
+  const fits = field(items, "fits", 1, count, floats), shown = field(items, "shown", 2, count, shorts);
+  const group = field(items, "group", 1, count, shorts);
   ctx.textAlign = "center";
   ctx.textBaseline = "alphabetic";
   let font = null, digit = 0;

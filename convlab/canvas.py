@@ -1,7 +1,7 @@
 """The browser backend of a `draw.Scene`: an anywidget (`Canvas`) whose JavaScript (canvas.js,
 shipped in the package, no build step) draws the scene on a canvas at the screen's pixel ratio.
-`CanvasRenderer` sends the scene compactly — arrays per kind of item as binary buffers, images in
-slots of their own — and only what changed: a kind whose arrays did not change is not sent again."""
+`CanvasRenderer` sends the scene compactly — arrays per kind of item as binary buffers (a field in runs
+of equal values where that is shorter, e.g. one line width for all), images in slots of their own — and only what changed: a kind whose arrays did not change is not sent again."""
 
 import hashlib
 from pathlib import Path
@@ -40,17 +40,37 @@ class Canvas(anywidget.AnyWidget):
     image0, image1, image2, image3 = (traitlets.Dict().tag(sync=True) for _ in range(SLOTS))
 
 
+def _field(name, array):
+    """A field of the items (one row per item) as bytes, in runs of equal rows where that is shorter:
+    `name` holds the rows of the runs and `name_runs` their lengths (uint16); a single row, with no
+    lengths, stands for every item (canvas.js spreads them out again)."""
+    array = np.ascontiguousarray(array)
+    n = len(array)
+    if n < 2:
+        return {name: array.tobytes()}
+    starts = np.flatnonzero(np.concatenate([[True], (array[1:] != array[:-1]).reshape(n - 1, -1).any(axis=1)]))
+    if len(starts) == 1:
+        return {name: array[:1].tobytes()}
+    row_bytes = array[:1].nbytes
+    if n >= 2 ** 16 or len(starts) * (row_bytes + 2) >= n * row_bytes:
+        return {name: array.tobytes()}
+    runs = np.diff(np.append(starts, n)).astype(np.uint16)
+    return {name: array[starts].tobytes(), f"{name}_runs": runs.tobytes()}
+
+
 def _f32(array):
     return np.ascontiguousarray(array, dtype=np.float32).tobytes()
 
 
-def _u8(colors):
-    return np.round(np.clip(colors, 0.0, 1.0) * 255).astype(np.uint8).tobytes()
+def _common(items):
+    """The fields every kind of item has: the interval of the view value each is shown in (int16: view
+    values are whole numbers; ±32767 stands for ±∞) and its group (`Scene.moving`)."""
+    shown = np.clip(np.nan_to_num(items.joined("shown")), -32767, 32767).round().astype(np.int16)
+    return {**_field("shown", shown), **_field("group", items.joined("group").astype(np.int16))}
 
 
-def _shown(items):
-    """The intervals of the view value as int16 (view values are whole numbers; ±32767 stands for ±∞)."""
-    return np.clip(np.nan_to_num(items.joined("shown")), -32767, 32767).round().astype(np.int16).tobytes()
+def _colors(name, colors):
+    return _field(name, np.round(np.clip(colors, 0.0, 1.0) * 255).astype(np.uint8))
 
 
 def _quads(items):
@@ -59,25 +79,20 @@ def _quads(items):
     aligned = np.allclose(verts[:, 0, 1], verts[:, 1, 1]) and np.allclose(verts[:, 1, 0], verts[:, 2, 0]) and \
         np.allclose(verts[:, 2, 1], verts[:, 3, 1]) and np.allclose(verts[:, 3, 0], verts[:, 0, 0])
     shape = {"rects": _f32(np.concatenate([verts[:, 0], verts[:, 2]], axis=1))} if aligned else {"verts": _f32(verts)}
-    return {**shape, "faces": _u8(items.joined("faces")), "edges": _u8(items.joined("edges")),
-            "widths": _f32(items.joined("widths")), "shown": _shown(items), "group": _i16(items.joined("group"))}
-
-
-def _i16(array):
-    return np.ascontiguousarray(array, dtype=np.int16).tobytes()
+    return {**shape, **_colors("faces", items.joined("faces")), **_colors("edges", items.joined("edges")),
+            **_field("widths", items.joined("widths").astype(np.float32)), **_common(items)}
 
 
 def _texts(items):
     return {"strings": [str(s) for s in items.flat("strings")], "xy": _f32(items.joined("xy")),
-            "colors": _u8(items.joined("colors")), "sizes": _f32(items.joined("sizes")),
-            "fits": _f32(items.joined("fits")), "shown": _shown(items),
-            "group": _i16(items.joined("group"))}
+            **_colors("colors", items.joined("colors")), **_field("sizes", items.joined("sizes").astype(np.float32)),
+            **_field("fits", items.joined("fits").astype(np.float32)), **_common(items)}
 
 
 def _lines(items):
-    return {"segments": _f32(items.joined("segments")), "colors": _u8(items.joined("colors")),
-            "widths": _f32(items.joined("widths")), "dashed": items.joined("dashed").astype(np.uint8).tobytes(),
-            "shown": _shown(items), "group": _i16(items.joined("group"))}
+    return {"segments": _f32(items.joined("segments")), **_colors("colors", items.joined("colors")),
+            **_field("widths", items.joined("widths").astype(np.float32)),
+            **_field("dashed", items.joined("dashed").astype(np.uint8)), **_common(items)}
 
 
 class CanvasRenderer:

@@ -58,17 +58,22 @@ SIGNATURE_JS = """(el) => {
 READY_JS = "(el) => [...el.querySelectorAll('img')].every(i => i.complete && i.naturalWidth > 0)"
 # Arms one slider step: notes when the next key goes down, then checks on every animation frame whether the
 # area's picture differs from before (and is decoded): the first such frame shows the new picture. The result
-# (ms from the key press to the start of that frame, by the page's clock) lands in window.__convlabStep.
+# (ms from the key press to the start of that frame, by the page's clock) lands in window.__convlabStep. Reading a
+# canvas's pixels takes a while, so they are read only once its paint count or an img's src has changed.
 ARM_STEP_JS = f"""(area, timeoutMs) => {{
   const signature = {SIGNATURE_JS}, ready = {READY_JS};
+  const stamp = () => [...area.querySelectorAll('img')].map(i => i.src).join('|') + '|' +
+    [...area.querySelectorAll('canvas')].map(c => `${{c.dataset.painted}}:${{c.width}}`).join('|');
   const old = signature(area);
-  let keyAt = null;
+  let keyAt = null, seen = stamp();
   window.addEventListener('keydown', () => {{ keyAt = performance.now(); }}, {{capture: true, once: true}});
   window.__convlabStep = new Promise(resolve => {{
     const deadline = performance.now() + timeoutMs;
     const frame = () => {{
-      const now = performance.now();
-      if (keyAt !== null && ready(area) && signature(area) !== old) resolve({{shownMs: now - keyAt}});
+      const now = performance.now(), next = stamp();
+      const look = keyAt !== null && next !== seen && ready(area);
+      if (look) seen = next;
+      if (look && signature(area) !== old) resolve({{shownMs: now - keyAt}});
       else if (now > deadline) resolve({{shownMs: null}});
       else requestAnimationFrame(frame);
     }};

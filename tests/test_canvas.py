@@ -12,19 +12,47 @@ from convlab import canvas, draw
 from convlab.explorers import DilationExplorer, Explorer, ReceptiveFieldExplorer, SlidingKernelExplorer
 
 
+def rows(items, name, dtype, width, count):
+    """A field as canvas.js reads it: one row per item, from runs of equal rows or a single row for all."""
+    array = np.frombuffer(items[name], dtype).reshape(-1, width)
+    if f"{name}_runs" in items:
+        return np.repeat(array, np.frombuffer(items[f"{name}_runs"], np.uint16), axis=0)
+    return np.repeat(array, count, axis=0) if len(array) == 1 else array
+
+
 def test_the_scene_arrives_as_the_arrays_it_holds():
     e = SlidingKernelExplorer(input_size=5, kernel_size=3, padding=1, in_channels=2)
     sent, scene = e.canvas, e.scene
     rects = np.frombuffer(sent.fills["rects"], np.float32).reshape(-1, 4)
     verts = scene.fills.joined("verts")
     np.testing.assert_allclose(rects, np.concatenate([verts[:, 0], verts[:, 2]], axis=1), rtol=1e-6)
-    faces = np.frombuffer(sent.fills["faces"], np.uint8).reshape(-1, 4)
-    np.testing.assert_array_equal(faces, np.round(scene.fills.joined("faces") * 255))
+    for kind, field, dtype, width in (("fills", "faces", np.uint8, 4), ("fills", "edges", np.uint8, 4),
+                                      ("texts", "colors", np.uint8, 4)):
+        items = getattr(scene, kind)
+        np.testing.assert_array_equal(rows(getattr(sent, kind), field, dtype, width, len(items.joined(field))),
+                                      np.round(items.joined(field) * 255))
+    for kind, field in (("fills", "widths"), ("texts", "sizes"), ("lines", "widths")):
+        items = getattr(scene, kind)
+        np.testing.assert_allclose(rows(getattr(sent, kind), field, np.float32, 1, len(items.joined(field)))[:, 0],
+                                   items.joined(field), rtol=1e-6)
     assert sent.texts["strings"] == scene.texts.flat("strings")
     np.testing.assert_allclose(np.frombuffer(sent.texts["xy"], np.float32).reshape(-1, 2), scene.texts.joined("xy"),
                                rtol=1e-6)
     assert sent.view == list(scene.view) and sent.size == [800.0, 312.0]
     assert len(sent.moves) == len(scene.moves) == 2  # the window and its output cell, moved per position
+
+
+def test_a_field_is_sent_in_runs_of_equal_values_where_that_is_shorter():
+    scene = draw.Scene((100, 100), 80)
+    scene.fill(draw.squares(3, 3), np.linspace(0, 1, 36).reshape(9, 4), "black", 0.6)
+    scene.fill(draw.squares(2, 2), "red", "black", 0.6, shown=np.array([[0, 0], [0, 0], [1, 1], [1, 1]]))
+    payload = canvas.CanvasRenderer(canvas.Canvas(), (100, 100), (0, 0, 1, 1), 80).payload(scene)["fills"]
+    assert len(payload["faces"]) == 13 * 4 and "faces_runs" not in payload  # nine colours, then four reds
+    assert len(payload["edges"]) == 4 and len(payload["widths"]) == 4  # one edge colour, one width for all
+    assert len(payload["group"]) == 2  # none in a group
+    np.testing.assert_array_equal(rows(payload, "shown", np.int16, 2, 13),  # always, then two views of two
+                                  [[-32767, 32767]] * 9 + [[0, 0]] * 2 + [[1, 1]] * 2)
+    assert len(payload["shown"]) == 3 * 4 and len(payload["shown_runs"]) == 3 * 2
 
 
 def test_a_quad_that_is_not_a_rectangle_is_sent_with_its_corners():

@@ -235,7 +235,7 @@ class Explorer:
         self._busy = threading.get_ident()
         try:
             with contextlib.ExitStack() as held:
-                for control in self.controls.values():  # send new slider ranges after the picture
+                for control in [*self.controls.values(), *self.plays.values()]:  # new ranges after the picture
                     held.enter_context(control.hold_sync())
                 self.snapped = [(name, old, control.value) for name, control in self.controls.items()
                                 if (old := snap(control)) is not None]
