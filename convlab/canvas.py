@@ -1,7 +1,8 @@
 """The browser backend of a `draw.Scene`: an anywidget (`Canvas`) whose JavaScript (canvas.js,
 shipped in the package, no build step) draws the scene on a canvas at the screen's pixel ratio.
-`CanvasRenderer` sends the scene compactly — arrays per kind of item as binary buffers (a field in runs
-of equal values where that is shorter, e.g. one line width for all), images in slots of their own — and only what changed: a kind whose arrays did not change is not sent again."""
+`CanvasRenderer` sends the scene compactly — arrays per kind of item as binary buffers (a field in
+runs of equal values where that is shorter, e.g. one line width for all), images in slots of their
+own — and only what changed: a kind whose arrays did not change is not sent again."""
 
 import hashlib
 from pathlib import Path
