@@ -9,6 +9,7 @@ from convlab.checks import (
     Size,
     boolean,
     check_fits,
+    non_negative_pair,
     padding_arg,
     positive_int,
     positive_pair,
@@ -16,7 +17,7 @@ from convlab.checks import (
     same_padding,
 )
 
-__all__ = ["conv_output_size", "effective_kernel_size", "conv_params", "conv_macs"]
+__all__ = ["conv_output_size", "conv_transpose_output_size", "effective_kernel_size", "conv_params", "conv_macs"]
 
 
 def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
@@ -78,6 +79,77 @@ def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: P
         for n_, k_, s_, d_, before, after in zip(n, k, s, d, pads[0::2], pads[1::2], strict=True)
     ]
     return same_kind(out, size, kernel_size, stride, padding, dilation)
+
+
+def transposed_geometry(size, kernel_size, stride, padding, output_padding, dilation):
+    """The (h, w) pairs of a transposed convolution's arguments, checked as PyTorch checks them,
+    and its output size: (n, k, s, p, output_padding, d, out)."""
+    n = positive_pair(size, "size")
+    k = positive_pair(kernel_size, "kernel_size")
+    s = positive_pair(stride, "stride")
+    d = positive_pair(dilation, "dilation")
+    p = non_negative_pair(padding, "padding")
+    op = non_negative_pair(output_padding, "output_padding")
+    for axis, op_, s_, d_ in zip(("height", "width"), op, s, d, strict=True):
+        if op_ >= s_ and op_ >= d_:
+            raise ValueError(f"output_padding {op_} (along the {axis}) must be smaller than the stride {s_} or the "
+                             f"dilation {d_} (PyTorch's rule: it picks among the output sizes a stride makes "
+                             "ambiguous)")
+    out = tuple((n_ - 1) * s_ - 2 * p_ + d_ * (k_ - 1) + op_ + 1
+                for n_, k_, s_, p_, op_, d_ in zip(n, k, s, p, op, d, strict=True))
+    if min(out) < 1:
+        raise ValueError(f"a transposed convolution of a {n[0]}×{n[1]} input with kernel_size {k}, stride {s}, "
+                         f"padding {p}, output_padding {op} and dilation {d} would give {out[0]}×{out[1]}: "
+                         "the padding crops more than the layer makes; use less padding")
+    return n, k, s, p, op, d, out
+
+
+def conv_transpose_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Size = 0,
+                               output_padding: Size = 0, dilation: Size = 1) -> Size:
+    """Output size of a transposed convolution, per axis.
+
+    ``(size − 1)·stride − 2·padding + dilation·(kernel_size − 1) + output_padding + 1``, as
+    ``torch.nn.ConvTranspose2d`` computes it: the input size of a `Conv2d` with the same arguments
+    whose output has `size` (under a stride, several did: `output_padding` picks one).
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Input height and width; at least 1.
+    kernel_size, stride, dilation : int or (int, int)
+        As in `conv_output_size`; at least 1.
+    padding : int or (int, int), default 0
+        Rows and columns cropped from each side of the full output (the padding of the matching
+        `Conv2d`); at least 0. No "same" or "valid": PyTorch has none for a transposed convolution.
+    output_padding : int or (int, int), default 0
+        Rows and columns added at the bottom and right; smaller than the stride or the dilation.
+
+    Returns
+    -------
+    int or (int, int)
+        An int when every argument was an int, else an (h, w) tuple.
+
+    Raises
+    ------
+    TypeError
+        A parameter that is not an int or a pair of ints (also a ValueError).
+    ValueError
+        A size, stride or dilation below 1, a negative padding or output_padding, an
+        output_padding not smaller than the stride or the dilation, or an output below 1
+        (PyTorch refuses that too, on most paths; on a few, such as a batch of two, it returns an
+        empty tensor instead: convlab refuses it always).
+
+    Examples
+    --------
+    >>> conv_transpose_output_size(2, 3)
+    4
+    >>> conv_transpose_output_size(7, 4, stride=2, padding=1)  # the DCGAN layer: twice the size
+    14
+    >>> conv_transpose_output_size((3, 3), 3, stride=2, padding=1, output_padding=(0, 1))
+    (5, 6)
+    """
+    out = transposed_geometry(size, kernel_size, stride, padding, output_padding, dilation)[-1]
+    return same_kind(out, size, kernel_size, stride, padding, output_padding, dilation)
 
 
 def effective_kernel_size(kernel_size: Size, dilation: Size = 1) -> Size:

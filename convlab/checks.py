@@ -50,6 +50,14 @@ def positive_pair(value, name):
     return h, w
 
 
+def non_negative_pair(value, name):
+    """(h, w), both at least 0 (the padding of a transposed convolution: no strings there)."""
+    h, w = pair(value, name)
+    if h < 0 or w < 0:
+        raise ValueError(f"{name} must be a non-negative integer (or a pair of them), got {value!r}")
+    return h, w
+
+
 def positive_int(value, name):
     """A single integer of at least 1 (channel counts, groups)."""
     if not is_int(value):

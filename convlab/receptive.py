@@ -8,6 +8,9 @@ Layers are (kernel_size, stride, padding, dilation) tuples (ints or (h, w) pairs
 modules: Conv2d, MaxPool2d, AvgPool2d, layers that act pixel by pixel (ReLU, BatchNorm2d,
 …), containers such as Sequential and ModuleList, followed in order, and residual blocks
 that name their `main_path` (the receptive field follows the main path, not the shortcut).
+A transposed convolution (ConvTranspose2d) is refused with a message saying why: its units
+are 1/stride input pixels apart, a fractional jump the whole-pixel recurrence here does not
+model (notebook 08 draws what each output cell of one sees instead).
 """
 
 import copy
@@ -75,7 +78,8 @@ def layer_geometry(layer: Any) -> list[Geometry]:
         A tuple entry of the wrong type (also a ValueError).
     ValueError
         A tuple that is not four entries long, sizes below 1 or a negative padding (also
-        in a module), or a layer it cannot handle (Linear, adaptive pooling, …).
+        in a module), or a layer it cannot handle (Linear, adaptive pooling, a transposed
+        convolution, …).
 
     Examples
     --------
@@ -93,6 +97,12 @@ def layer_geometry(layer: Any) -> list[Geometry]:
         return [g for child in layer for g in layer_geometry(child)]
     if kinds & set(PIXELWISE):
         return []
+    if kinds & {"ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"}:
+        raise ValueError(f"receptive_field does not handle a {name} layer: it upsamples, so neighbouring output units "
+                         f"are 1/stride = 1/{layer.stride[0]} input pixels apart (a fractional jump) and which input "
+                         "pixels a unit sees depends on its position; convlab's recurrence keeps whole-pixel jumps. "
+                         "Compute the field of the layers before it, or see notebook 08 for what each output cell of "
+                         "a transposed convolution sees")
     if kinds & {"Conv2d", "MaxPool2d", "AvgPool2d"}:
         stride = layer.stride if layer.stride is not None else layer.kernel_size
         return [_geometry(layer.kernel_size, stride, layer.padding, getattr(layer, "dilation", 1), f"a {name}'s ")]

@@ -1,5 +1,7 @@
 """A NumPy reference for torch.nn.functional.conv2d: `conv2d_naive` (loops, to read),
-`im2col` (every kernel window as a column) and `conv2d` (im2col, then one matrix product).
+`im2col` (every kernel window as a column) and `conv2d` (im2col, then one matrix product); and for
+conv_transpose2d: `conv_transpose2d_naive` (every input pixel stamps the kernel into the output)
+and `conv_transpose2d` (the stamps of all pixels at once, one kernel tap at a time).
 
 Same semantics as PyTorch: cross-correlation (no kernel flip), batched (N, C, H, W) or
 unbatched (C, H, W) input, weight of shape (out_channels, in_channels / groups, kh, kw),
@@ -14,6 +16,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
+from convlab.arithmetic import transposed_geometry
 from convlab.checks import (
     Padding,
     Size,
@@ -26,7 +29,7 @@ from convlab.checks import (
     same_padding,
 )
 
-__all__ = ["conv2d", "conv2d_naive", "im2col"]
+__all__ = ["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive", "im2col"]
 
 
 def _as_batch(x):
@@ -258,6 +261,154 @@ def conv2d_naive(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                     cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
                     window = xp[n, first : first + c_per_group, rows, cols]  # (C/G, kh, kw)
                     out[n, o, i, j] = np.sum(window * weight[o])
+    if bias is not None:
+        out = out + bias[:, None, None]
+    return out[0] if unbatched else out
+
+
+def _check_transpose_args(x, weight, bias, groups):
+    """Check shapes as F.conv_transpose2d does; return (x as 4-D, weight, bias, groups, unbatched)."""
+    xb, unbatched = _as_batch(x)
+    weight = number_array(weight, "weight")
+    if weight.ndim != 4:
+        raise ValueError(f"weight must be 4-D (in_channels, out_channels/groups, kh, kw), got shape {weight.shape}")
+    groups = positive_int(groups, "groups")
+    c_in, c_out_per_group, kh, kw = weight.shape
+    if kh == 0 or kw == 0:
+        raise ValueError(f"kernel_size must be positive, got weight of shape {weight.shape}")
+    if c_in == 0 or c_in % groups:
+        raise ValueError(f"in_channels (weight.shape[0]) must be a positive multiple of groups={groups}, got {c_in}")
+    if c_out_per_group == 0:
+        raise ValueError(f"out_channels/groups (weight.shape[1]) must be positive, got weight of shape {weight.shape}")
+    if xb.shape[1] != c_in:
+        raise ValueError(f"x has {xb.shape[1]} channels, but weight of shape {weight.shape} expects in_channels = "
+                         f"weight.shape[0] = {c_in} (a transposed convolution's weight is (in, out/groups, kh, kw))")
+    if bias is not None:
+        bias = number_array(bias, "bias")
+        if bias.shape != (c_out_per_group * groups,):
+            raise ValueError(f"bias must have shape ({c_out_per_group * groups},) to match out_channels = "
+                             f"weight.shape[1]·groups, got shape {bias.shape}")
+    return xb, weight, bias, groups, unbatched
+
+
+def _stamp_area(xb, weight, stride, padding, output_padding, groups, dilation):
+    """Zeros for every stamp before the padding is cropped (with room for output_padding), and the
+    checked geometry: (zeros (N, C_out, rows, cols), stride, padding, dilation, output size)."""
+    (h, w), (kh, kw) = xb.shape[2:], weight.shape[2:]
+    _, _, s, p, _, d, out = transposed_geometry((h, w), (kh, kw), stride, padding, output_padding, dilation)
+    c_out = weight.shape[1] * groups
+    _check_output(xb, c_out, *out)
+    rows = max(out[0] + 2 * p[0], (h - 1) * s[0] + d[0] * (kh - 1) + 1)
+    cols = max(out[1] + 2 * p[1], (w - 1) * s[1] + d[1] * (kw - 1) + 1)
+    return np.zeros((len(xb), c_out, rows, cols), dtype=np.result_type(xb, weight)), s, p, d, out
+
+
+def conv_transpose2d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size = 1,
+                     padding: Size = 0, output_padding: Size = 0, groups: int = 1, dilation: Size = 1) -> np.ndarray:
+    """Transposed convolution, equal to ``torch.nn.functional.conv_transpose2d``.
+
+    Every input pixel stamps a copy of the kernel, scaled by its value, into the output, the
+    stamps `stride` apart and overlaps summed; then `padding` rows and columns are cropped from
+    each side and `output_padding` added at the bottom and right. It is the adjoint (transpose) of
+    `conv2d` with the same arguments, so it maps that convolution's output shape back to its
+    input's: an upsampling, not an inverse.
+
+    Parameters
+    ----------
+    x : array_like
+        Input of shape (C_in, H, W) or (N, C_in, H, W). Only N and C may be 0.
+    weight : array_like
+        Kernels of shape (in_channels, out_channels / groups, kh, kw): PyTorch's layout for a
+        transposed convolution (the first two axes swapped against `conv2d`'s).
+    bias : array_like of shape (out_channels,), optional
+    stride, dilation : int or (int, int), default 1
+        Spacing of the stamps, and of the kernel taps within one; at least 1.
+    padding : int or (int, int), default 0
+        Cropped from each side of the full output; at least 0.
+    output_padding : int or (int, int), default 0
+        Added at the bottom and right; smaller than the stride or the dilation.
+    groups : int, default 1
+        Channel groups: each input group stamps into its own out_channels / groups outputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (out_channels, OH, OW) or (N, out_channels, OH, OW), with OH, OW from
+        `convlab.arithmetic.conv_transpose_output_size`, in NumPy's promoted dtype.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `conv2d` (shapes, types, memory), and a geometry PyTorch refuses (see
+        `conv_transpose_output_size`).
+
+    See Also
+    --------
+    conv_transpose2d_naive : the same by loops, to read.
+
+    Examples
+    --------
+    >>> x = np.array([[[1, 2], [3, 4]]])
+    >>> conv_transpose2d(x, np.ones((1, 1, 2, 2), dtype=int))
+    array([[[ 1,  3,  2],
+            [ 4, 10,  6],
+            [ 3,  7,  4]]])
+    >>> conv_transpose2d(np.zeros((1, 8, 7, 7)), np.zeros((8, 4, 4, 4)), stride=2, padding=1).shape
+    (1, 4, 14, 14)
+    """
+    xb, weight, bias, groups, unbatched = _check_transpose_args(x, weight, bias, groups)
+    n, c_in, h, w = xb.shape
+    c_in_g, c_out_g, kh, kw = weight.shape[0] // groups, weight.shape[1], *weight.shape[2:]
+    full, (sh, sw), (ph, pw), (dh, dw), (oh, ow) = _stamp_area(xb, weight, stride, padding, output_padding, groups,
+                                                               dilation)
+    full = full.reshape(n, groups, c_out_g, *full.shape[2:])
+    xg = xb.reshape(n, groups, c_in_g, h, w)
+    wg = weight.reshape(groups, c_in_g, c_out_g, kh, kw)
+    for i in range(kh):  # one kernel tap at a time: its share of every stamp lands on a strided grid
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + (h - 1) * sh + 1, sh)
+            cols = slice(j * dw, j * dw + (w - 1) * sw + 1, sw)
+            full[:, :, :, rows, cols] += np.einsum("ngchw,gco->ngohw", xg, wg[:, :, :, i, j])
+    out = full[:, :, :, ph:ph + oh, pw:pw + ow].reshape(n, groups * c_out_g, oh, ow)
+    if bias is not None:
+        out = out + bias[:, None, None]
+    return out[0] if unbatched else out
+
+
+def conv_transpose2d_naive(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: Size = 1,
+                           padding: Size = 0, output_padding: Size = 0, groups: int = 1,
+                           dilation: Size = 1) -> np.ndarray:
+    """Transposed convolution by scattering: each input value stamps the kernel, scaled by that
+    value, into the output at (row·stride, column·stride); overlapping stamps add up. Then the
+    padding is cropped. Slow; written to be read.
+
+    Parameters, Returns, Raises
+    ---------------------------
+    As `conv_transpose2d`.
+
+    Examples
+    --------
+    >>> conv_transpose2d_naive(np.array([[[1, 2], [3, 4]]]), np.ones((1, 1, 2, 2), dtype=int), stride=2)
+    array([[[1, 1, 2, 2],
+            [1, 1, 2, 2],
+            [3, 3, 4, 4],
+            [3, 3, 4, 4]]])
+    """
+    xb, weight, bias, groups, unbatched = _check_transpose_args(x, weight, bias, groups)
+    n, c_in, h, w = xb.shape
+    c_in_g, c_out_g, kh, kw = weight.shape[0] // groups, weight.shape[1], *weight.shape[2:]
+    full, (sh, sw), (ph, pw), (dh, dw), (oh, ow) = _stamp_area(xb, weight, stride, padding, output_padding, groups,
+                                                               dilation)
+    for b in range(n):
+        for c in range(c_in):
+            g = c // c_in_g  # the group of input channel c stamps into its own output channels
+            outputs = slice(g * c_out_g, (g + 1) * c_out_g)
+            for i in range(h):
+                for j in range(w):
+                    rows = slice(i * sh, i * sh + dh * (kh - 1) + 1, dh)  # the stamp's taps, dilation apart
+                    cols = slice(j * sw, j * sw + dw * (kw - 1) + 1, dw)
+                    full[b, outputs, rows, cols] += xb[b, c, i, j] * weight[c]  # (out/G, kh, kw)
+    out = full[:, :, ph:ph + oh, pw:pw + ow]
     if bias is not None:
         out = out + bias[:, None, None]
     return out[0] if unbatched else out
