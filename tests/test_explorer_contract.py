@@ -344,11 +344,40 @@ def probe_stride(e):
     assert_window_cells(e, "position", taps, lambda st: 1, lambda st: st["size"])
 
 
+def probe_transposed(e):
+    def taps(st):  # the chosen pixel's stamp, in cells of the output before cropping
+        (i, j), s, d, k = st["pixel"], st["stride"], st["dilation"], st["kernel_size"]
+        return {(i * s + a * d, j * s + b * d) for a in range(k) for b in range(k)}
+
+    side = lambda st: len(st["full"])  # noqa: E731
+    assert_window_cells(e, "pixel", taps, side, side, block="full output")
+    e.controls["view"].value = "zero insertion"  # the inserted zeros yellow, the padding grey, the pixels blue
+    z, s, k, d, p, n = (e.state[name] for name in ("inserted", "stride", "kernel_size", "dilation", "padding",
+                                                   "input_size"))
+    where = np.arange(len(z)) - (d * (k - 1) - p)
+    (i, j), m = e.state["pixel"], e.state["output_size"]
+    top, left = (int(np.clip(v * s - p, 0, m - 1)) for v in (i, j))
+    window = {(top + a * d, left + b * d) for a in range(k) for b in range(k)}  # tinted red: not looked at
+    for r in range(len(z)):
+        for c in range(len(z)):
+            if (r, c) in window:
+                continue
+            inside = all(0 <= w <= (n - 1) * s for w in (where[r], where[c]))
+            real = inside and where[r] % s == 0 and where[c] % s == 0
+            red, green, blue = colour(e, *corner(e, "input", r, c))
+            if not inside:
+                assert abs(red - blue) < 0.03 and abs(red - 0.88) < 0.05, (r, c)  # grey padding
+            elif not real:
+                assert red > 0.95 and blue < 0.85, (r, c)  # an inserted zero
+            else:
+                assert blue > red + 0.05, (r, c)  # an input pixel
+
+
 PROBES = {"SlidingKernelExplorer": probe_sliding, "DilationExplorer": probe_dilation,
           "PointwiseExplorer": probe_pointwise, "GroupConvExplorer": probe_groups,
           "StackedKernelExplorer": probe_stacked, "FCEquivalenceExplorer": probe_fc,
           "ReceptiveFieldExplorer": probe_receptive, "FunctionExplorer": probe_function,
-          "StrideExplorer": probe_stride}
+          "StrideExplorer": probe_stride, "TransposedConvExplorer": probe_transposed}
 
 
 def test_the_picture_shows_what_the_state_says(cls):

@@ -12,7 +12,8 @@ from convlab.explorers.networks import ReceptiveFieldExplorer
 from convlab.explorers.pointwise import PointwiseExplorer
 from convlab.explorers.sliding import SlidingKernelExplorer
 from convlab.explorers.stacking import StackedKernelExplorer
+from convlab.explorers.transposed import TransposedConvExplorer
 
 __all__ = ["Explorer", "Int", "Choice", "Toggle", "SlidingKernelExplorer", "PointwiseExplorer",
            "FCEquivalenceExplorer", "DilationExplorer", "GroupConvExplorer", "StackedKernelExplorer",
-           "ReceptiveFieldExplorer", "FunctionExplorer"]
+           "ReceptiveFieldExplorer", "TransposedConvExplorer", "FunctionExplorer"]

@@ -1,0 +1,248 @@
+"""The transposed-convolution explorer (notebook 08): every input pixel stamps the kernel, scaled by
+its value, into a larger output; the same layer as zeros inserted between the pixels and an
+ordinary convolution with the flipped kernel; and the `Conv2d` with the same arguments, which maps
+the output's shape back to the input's (but not its numbers)."""
+
+import numpy as np
+from matplotlib.colors import to_rgba
+
+from convlab import draw, reference
+from convlab.arithmetic import conv_output_size, conv_transpose_output_size
+from convlab.explorers.base import Choice, Explorer, Int, as_pool, limit
+
+__all__ = ["TransposedConvExplorer"]
+
+VIEWS = ("scatter", "zero insertion", "forward conv")
+INSERTED_COLOR = (1.0, 0.93, 0.75, 1.0)  # a zero put between input pixels (padding zeros are grey)
+COUNT_CMAP = "Greens"
+
+
+def _formula(n, k, s, p, op, d, m):
+    """The output-size formula with every number filled in."""
+    return (f"output = (n − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1 = ({n} − 1)·{s} − 2·{p} "
+            f"+ {d}·({k} − 1) + {op} + 1 = <b>{m}</b>")
+
+
+class TransposedConvExplorer(Explorer):
+    """A transposed convolution of one square, single-channel input, seen three ways.
+
+    Starting values are keyword arguments: `input_size`, `kernel_size`, `stride`, `padding`,
+    `output_padding` (smaller than the stride or the dilation, as PyTorch requires), `dilation`,
+    `pixel` (the input pixel whose stamp is drawn, row by row) and `view` ("scatter", "zero
+    insertion" or "forward conv"). Pass `x` (H, W) and/or `weight` (kh, kw) to use your own numbers;
+    otherwise small random integers are used.
+    """
+
+    MAX_SIZE, MAX_KERNEL, MAX_STRIDE, MAX_PADDING, MAX_DILATION = 4, 4, 3, 3, 2
+    view_controls = ("pixel",)  # every pixel's stamp is in the scene: the browser moves it by itself
+    rows = [["input_size", "kernel_size", "stride"], ["padding", "output_padding", "dilation"], ["pixel", "view"]]
+
+    def __init__(self, input_size=3, kernel_size=3, stride=2, padding=0, output_padding=0, dilation=1, pixel=0,
+                 view="scatter", x=None, weight=None, seed=0):
+        rng = np.random.default_rng(seed)
+        m, mk = self.MAX_SIZE, self.MAX_KERNEL
+        self._x = rng.integers(1, 10, (m, m)) if x is None else as_pool(x, 2, "x")
+        self._w = rng.integers(-1, 3, (mk, mk)) if weight is None else as_pool(weight, 2, "weight")
+        super().__init__(input_size=input_size, kernel_size=kernel_size, stride=stride, padding=padding,
+                         output_padding=output_padding, dilation=dilation, pixel=pixel, view=view)
+
+    @classmethod
+    def example(cls):
+        return cls(input_size=3, kernel_size=3, stride=2, pixel=4)
+
+    def declare(self):
+        (h, w), (kh, kw) = self._x.shape, self._w.shape
+        most = min(self.MAX_SIZE, h, w)
+        return dict(
+            input_size=Int("input size", 3, 1, most),
+            kernel_size=Int("kernel size", 3, 1, min(self.MAX_KERNEL, kh, kw)),
+            stride=Int("stride", 2, 1, self.MAX_STRIDE),
+            padding=Int("padding", 0, 0, self.MAX_PADDING),
+            output_padding=Int("output_padding", 0, 0, max(self.MAX_STRIDE, self.MAX_DILATION) - 1),
+            dilation=Int("dilation", 1, 1, self.MAX_DILATION),
+            pixel=Int("input pixel", 0, 0, most * most - 1, play=900),
+            view=Choice("view", "scatter", VIEWS),
+        )
+
+    def constrain(self):
+        c, v = self.controls, self.values()
+        n, k, s, d = v["input_size"], v["kernel_size"], v["stride"], v["dilation"]
+        limit(c["output_padding"], 0, max(s, d) - 1)  # PyTorch: smaller than the stride or the dilation
+        made = (n - 1) * s + d * (k - 1) + c["output_padding"].value  # the output before cropping, less one
+        limit(c["padding"], 0, min(self.MAX_PADDING, made // 2))  # crop no more than leaves one cell
+        limit(c["pixel"], 0, n * n - 1)
+
+    def compute(self):
+        v = self.values()
+        n, k, s, p, op, d = (v[name] for name in ("input_size", "kernel_size", "stride", "padding", "output_padding",
+                                                  "dilation"))
+        x, weight = self._x[:n, :n], self._w[:k, :k]
+        layer = dict(stride=s, padding=p, output_padding=op, dilation=d)
+        out = reference.conv_transpose2d(x[None], weight[None, None], **layer)[0]
+        m = conv_transpose_output_size(n, k, s, p, op, d)
+        full = reference.conv_transpose2d(x[None], weight[None, None], stride=s, output_padding=op, dilation=d)[0]
+        counts = reference.conv_transpose2d(np.ones((1, n, n), int), np.ones((1, 1, k, k), int), **layer)[0]
+        i, j = divmod(v["pixel"], n)
+        # the same layer as zeros between the pixels, then an ordinary convolution with the flipped kernel
+        spread = np.zeros(((n - 1) * s + 1,) * 2, x.dtype)
+        spread[::s, ::s] = x
+        ring = d * (k - 1)
+        padded = np.pad(spread, ((ring, ring + op), (ring, ring + op)))[p: p + m + ring, p: p + m + ring]
+        flipped = weight[::-1, ::-1]
+        forward = reference.conv2d(out[None], weight[None, None], stride=s, padding=p, dilation=d)[0]
+        return dict(
+            input_size=n, kernel_size=k, stride=s, padding=p, output_padding=op, dilation=d, view=v["view"],
+            output_size=m, x=x, weight=weight, output=out, full=full, counts=counts, pixel=(i, j),
+            value=x[i, j], stamp=x[i, j] * weight, inserted=padded, flipped=flipped,
+            via_zeros=reference.conv2d(padded[None], flipped[None, None], dilation=d)[0],
+            forward=forward, forward_size=conv_output_size(m, k, s, p, d),
+            overlaps=(int(counts.min()), int(counts.max())), params=k * k, macs=n * n * k * k,
+        )
+
+    # -- picture --------------------------------------------------------------------------
+    def draw(self):
+        self.scene.clear()
+        {"scatter": self.draw_scatter, "zero insertion": self.draw_zeros, "forward conv": self.draw_forward}[
+            self.state["view"]]()
+
+    def layout(self, sizes, gap=2.0):
+        """Square blocks of these sides in a row, centred on one line: their top-left corners, the
+        cell size in pixels and the centres (for titles)."""
+        height = max(sizes)
+        lefts = np.cumsum([0.0] + [size + gap for size in sizes[:-1]])
+        cell_px = self.scene.fit(lefts[-1] + sizes[-1], height)
+        corners = [(x, (height - size) / 2) for x, size in zip(lefts, sizes, strict=True)]
+        return corners, cell_px, [x + size / 2 for x, size in zip(lefts, sizes, strict=True)], height
+
+    def grid(self, values, origin, cmap, cell_px, low=None, high=None, number_colors="black"):
+        """A block of cells coloured by value, with their numbers."""
+        numbers = draw.labels(values)
+        colors = draw.cell_colors(values, cmap, values.min() if low is None else low,
+                                  values.max() if high is None else high)
+        self.scene.stack(colors[None], origin, numbers, number_colors, draw.font_size(cell_px, self.dpi, numbers))
+
+    def kernel(self, weight, origin, cell_px):
+        numbers = draw.labels(weight)
+        self.scene.stack(draw.diverging_colors(weight[None], np.abs(self._w).max()), origin, numbers,
+                         size=draw.font_size(cell_px, self.dpi, numbers))
+
+    def pixels(self, n):
+        """`Scene.moving` offsets: where each input pixel (row by row) sits, in cells."""
+        i, j = np.divmod(np.arange(n * n), n)
+        return np.stack([j, i], axis=-1)
+
+    def draw_scatter(self):
+        st, scene = self.state, self.scene
+        n, k, s, p, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding", "dilation",
+                                                  "output_size"))
+        full = st["full"]
+        sizes = [n, k, len(full), m]
+        [(xi, yi), (xk, yk), (xo, yo), (xc, yc)], cell_px, centres, height = self.layout(sizes)
+        scene.anchor("input", xi, yi), scene.anchor("kernel", xk, yk), scene.anchor("output", xo + p, yo + p)
+        scene.anchor("full output", xo, yo), scene.anchor("stamps per cell", xc, yc)
+        self.grid(st["x"], (xi, yi), "Blues", cell_px, low=0)
+        with scene.moving(self.pixels(n)):
+            scene.box(xi, yi, 1, 1, draw.WINDOW_COLOR)
+        self.kernel(st["weight"], (xk, yk), cell_px)
+        # the output before cropping: the cropped ring (padding) grey, the output itself coloured
+        values = st["output"]
+        rgba = draw.cell_colors(full, "Purples", min(values.min(), 0), max(values.max(), 1))
+        kept = np.zeros(full.shape, bool)
+        kept[p: p + m, p: p + m] = True
+        rgba[~kept] = draw.PAD_COLOR
+        numbers = draw.labels(full)
+        grey = np.where(kept[..., None], to_rgba("black"), to_rgba("0.55"))
+        scene.stack(rgba[None], (xo, yo), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+        if p:
+            scene.box(xo + p, yo + p, m, m, "0.15", 1.6)
+        with scene.moving(self.pixels(n) * s):  # the chosen pixel's stamp, `stride` cells per input pixel
+            scene.window(xo, yo, (k, k), (d, d))
+        self.grid(st["counts"], (xc, yc), COUNT_CMAP, cell_px, low=0)
+        scene.text(["×", "→"], [(xk - 1.0, height / 2), (xo - 1.0, height / 2)], size=16)
+        scene.titles([(f"input {n}×{n}", "pixel × kernel"), (f"kernel {k}×{k}", "= one stamp"),
+                      (f"output {m}×{m}", f"stamps {s} apart, summed" + (f"; {p} cropped (grey)" if p else "")),
+                      ("stamps per output cell", f"{st['overlaps'][0]}…{st['overlaps'][1]}: uneven is a checkerboard")],
+                     centres)
+
+    def draw_zeros(self):
+        st, scene = self.state, self.scene
+        n, k, s, p, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding", "dilation",
+                                                  "output_size"))
+        z = st["inserted"]
+        [(xz, yz), (xk, yk), (xo, yo)], cell_px, centres, height = self.layout([len(z), k, m])
+        scene.anchor("input", xz, yz), scene.anchor("kernel", xk, yk), scene.anchor("output", xo, yo)
+        # which cell of the stretched, padded input is a real pixel, an inserted zero or padding
+        ring = d * (k - 1) - p  # padding before the first pixel (negative: rows cropped instead)
+        where = np.arange(len(z)) - ring
+        real_axis = (where >= 0) & (where <= (n - 1) * s) & (where % s == 0)
+        inside_axis = (where >= 0) & (where <= (n - 1) * s)
+        real = real_axis[:, None] & real_axis[None, :]
+        inside = inside_axis[:, None] & inside_axis[None, :]
+        rgba = draw.cell_colors(z, "Blues", 0, max(self._x.max(), 1))
+        rgba[inside & ~real] = INSERTED_COLOR
+        rgba[~inside] = draw.PAD_COLOR
+        numbers = draw.labels(z)
+        grey = np.where(real[..., None], to_rgba("black"), to_rgba("0.55"))
+        scene.stack(rgba[None], (xz, yz), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+        self.kernel(st["flipped"], (xk, yk), cell_px)
+        self.grid(st["via_zeros"], (xo, yo), "Purples", cell_px)
+        # the window whose last tap reads the chosen pixel, and the output cell it computes
+        i, j = np.divmod(np.arange(n * n), n)
+        cells = np.stack([np.clip(j * s - p, 0, m - 1), np.clip(i * s - p, 0, m - 1)], axis=-1)
+        with scene.moving(cells):
+            scene.window(xz, yz, (k, k), (d, d))
+            scene.box(xo, yo, 1, 1, draw.OUTPUT_COLOR)
+        scene.text(["∗", "="], [(xk - 1.0, height / 2), (xo - 1.0, height / 2)], size=18)
+        scene.titles([(f"input with {s - 1} zero{'s' * (s != 2)} between pixels (yellow)",
+                       f"padded by dilation·(k−1) − padding = {ring}" + (" (cropped)" if ring < 0 else " (grey)")),
+                      ("kernel flipped", "stride 1"), (f"output {m}×{m}", "the same numbers as the stamps")], centres)
+
+    def draw_forward(self):
+        st, scene = self.state, self.scene
+        n, k, s, p, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding", "dilation",
+                                                  "output_size"))
+        padded = np.pad(st["output"], p)
+        [(xp, yp), (xk, yk), (xf, yf)], cell_px, centres, height = self.layout([m + 2 * p, k, n])
+        scene.anchor("input", xp, yp), scene.anchor("kernel", xk, yk), scene.anchor("output", xf, yf)
+        rgba = draw.cell_colors(padded, "Purples", st["output"].min(), st["output"].max())
+        ring = np.ones(padded.shape, bool)
+        ring[p: p + m, p: p + m] = False
+        rgba[ring] = draw.PAD_COLOR
+        numbers = draw.labels(padded)
+        grey = np.where(ring[..., None], to_rgba("0.55"), to_rgba("black"))
+        scene.stack(rgba[None], (xp, yp), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+        self.kernel(st["weight"], (xk, yk), cell_px)
+        self.grid(st["forward"], (xf, yf), "Blues", cell_px)
+        with scene.moving(self.pixels(n) * s):  # the window of the chosen cell reads what its stamp wrote
+            scene.window(xp, yp, (k, k), (d, d))
+        with scene.moving(self.pixels(n)):
+            scene.box(xf, yf, 1, 1, draw.OUTPUT_COLOR)
+        scene.text(["∗", "="], [(xk - 1.0, height / 2), (xf - 1.0, height / 2)], size=18)
+        scene.titles([(f"input: the transposed output {m}×{m}", f"padded by {p}" if p else "no padding"),
+                      (f"kernel {k}×{k}", f"Conv2d, stride {s}"),
+                      (f"output {n}×{n}", "the input's shape back, not its numbers")], centres)
+
+    def describe(self):
+        st = self.state
+        n, k, s, p, op, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding",
+                                                      "output_padding", "dilation", "output_size"))
+        (i, j), value = st["pixel"], st["value"]
+        rows = [i * s + a * d - p for a in range(k)]
+        cols = [j * s + b * d - p for b in range(k)]
+        lines = [_formula(n, k, s, p, op, d, m),
+                 f"input pixel ({i}, {j}) = {value:g} stamps {value:g}·kernel onto output rows {rows[0]}…{rows[-1]}, "
+                 f"columns {cols[0]}…{cols[-1]}" + (" (negative or past the end: cropped)"
+                                                     if min(rows + cols) < 0 or max(rows + cols) >= m else ""),
+                 f"stamps per output cell: {st['overlaps'][0]} to {st['overlaps'][1]}"
+                 + (" — uneven: the checkerboard" if st["overlaps"][0] != st["overlaps"][1] else " — even"),
+                 f"params {st['params']} (one kernel, no bias) · MACs {st['macs']} (= {n}·{n} pixels × {k}·{k} taps)"]
+        if st["view"] == "zero insertion":
+            lines.append(f"the same: {s - 1} zero(s) between pixels, padding dilation·(k−1) − padding = "
+                         f"{d * (k - 1) - p}{f' and {op} more at the bottom and right' if op else ''}, "
+                         f"then a stride-1 convolution with the flipped kernel")
+        if st["view"] == "forward conv":
+            back = np.abs(st["forward"] - st["x"]).max()
+            lines.append(f"Conv2d(kernel {k}, stride {s}, padding {p}, dilation {d}) maps {m}×{m} back to "
+                         f"{st['forward_size']}×{st['forward_size']}, but its numbers differ from the input's by up "
+                         f"to {back:g}: a transposed convolution is not an inverse")
+        return lines
