@@ -35,7 +35,7 @@ class TransposedConvExplorer(Explorer):
 
     MAX_SIZE, MAX_KERNEL, MAX_STRIDE, MAX_PADDING, MAX_DILATION = 4, 4, 3, 3, 2
     view_controls = ("pixel",)  # every pixel's stamp is in the scene: the browser moves it by itself
-    rows = [["input_size", "kernel_size", "stride"], ["padding", "output_padding", "dilation"], ["pixel", "view"]]
+    rows = [["input_size", "kernel_size", "stride"], ["padding", "output_padding", "dilation"], ["view", "pixel"]]
 
     def __init__(self, input_size=3, kernel_size=3, stride=2, padding=0, output_padding=0, dilation=1, pixel=0,
                  view="scatter", x=None, weight=None, seed=0):
@@ -61,7 +61,7 @@ class TransposedConvExplorer(Explorer):
             output_padding=Int("output_padding", 0, 0, max(self.MAX_STRIDE, self.MAX_DILATION) - 1),
             dilation=Int("dilation", 1, 1, self.MAX_DILATION),
             pixel=Int("input pixel", 0, 0, most * most - 1, play=900),
-            view=Choice("view", "scatter", VIEWS),
+            view=Choice("view", "scatter", VIEWS, dropdown=True),
         )
 
     def constrain(self):
