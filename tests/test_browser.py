@@ -33,6 +33,7 @@ from browser import (
     CANVAS,
     EXPLORER,
     NOTEBOOKS,
+    PICTURE_WAIT_S,
     VIEWPORT,
     Kernel,
     Server,
@@ -335,7 +336,13 @@ def lab_pass(lab, browser, shots):
         kernel = Kernel(page, KERNEL)
         explorers(page, 1, console, "after Run All (the plain interact explorer)", selector=PLAIN)
         plain = page.locator(".jp-CodeCell", has_text="interact(show").locator(PLAIN).first
-        check_steps([step_slider(page, plain, kernel)], "the plain interact explorer", console)
+        warm_up = step_slider(page, plain, kernel)
+        if warm_up.shown_ms is None:  # the first figure pays one-time costs and once missed the wait: step again
+            seen = execute(page, "print(source.controls['position'].value, source.scene.value)").split()
+            print(f"\nlab: the plain explorer's first step showed no new picture within {PICTURE_WAIT_S} s (the "
+                  f"kernel's position and scene value: {seen}); stepping again")
+            warm_up = step_slider(page, plain, kernel)
+        check_steps([warm_up], "the plain interact explorer", console)
         assert not console, "the browser console logged errors while the cells ran" + report(console)
         print(f"\nlab: page opened, {run['cells']} cells run and {len(SHOWN)} explorers shown {took:.1f} s after "
               "JupyterLab answered")

@@ -101,6 +101,9 @@ class Explorer:
         self.canvas = canvas.Canvas(layout=widgets.Layout(max_width="100%"))  # the live picture, drawn in the browser
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
         FigureCanvasAgg(self.fig)
+        if len(self.view_controls) > 2:
+            raise TypeError(f"{type(self).__name__}.view_controls names {len(self.view_controls)} controls; the "
+                            "canvas links at most two (e.g. a row and a column)")
         self.declared = declared = self.declare()
         values = self.checked(declared, start)
         self.controls = {name: spec.widget(values[name]) for name, spec in declared.items()}
