@@ -17,7 +17,8 @@ from convlab.checks import (
     same_padding,
 )
 
-__all__ = ["conv_output_size", "conv_transpose_output_size", "effective_kernel_size", "conv_params", "conv_macs"]
+__all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "effective_kernel_size", "conv_params",
+           "conv_macs"]
 
 
 def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
@@ -150,6 +151,77 @@ def conv_transpose_output_size(size: Size, kernel_size: Size, stride: Size = 1, 
     """
     out = transposed_geometry(size, kernel_size, stride, padding, output_padding, dilation)[-1]
     return same_kind(out, size, kernel_size, stride, padding, output_padding, dilation)
+
+
+def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+                     ceil_mode: bool = False) -> Size:
+    """Output size of a max or average pooling, per axis, as ``torch.nn.MaxPool2d`` computes it.
+
+    ``floor((size + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1``, or with
+    ``ceil_mode`` the ceiling — except that a last window starting past the input and its left
+    padding is dropped, as PyTorch drops it.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Input height and width; at least 1.
+    kernel_size : int or (int, int)
+        Window height and width; at least 1.
+    stride : int or (int, int), optional
+        Step between windows; at least 1. None (the default) or an empty list means the kernel
+        size, as in PyTorch.
+    padding : int or (int, int), default 0
+        Added on each side (−∞ for max pooling, zeros for average pooling); at most half the
+        kernel size (kernel_size // 2), as PyTorch requires.
+    dilation : int or (int, int), default 1
+        Spacing between window taps (max pooling only); at least 1.
+    ceil_mode : bool, default False
+        Round up instead of down: a last, partial window may hang over the edge.
+
+    Returns
+    -------
+    int or (int, int)
+        An int when every size argument was an int, else an (h, w) tuple.
+
+    Raises
+    ------
+    TypeError
+        A parameter of the wrong type (also a ValueError).
+    ValueError
+        A size, kernel size, stride or dilation below 1, a negative padding, a padding above
+        half the kernel size, or an output below 1.
+
+    Examples
+    --------
+    >>> pool_output_size(7, 2)  # stride = kernel size: the last row and column are dropped
+    3
+    >>> pool_output_size(7, 2, ceil_mode=True)  # … or pooled by a window hanging over the edge
+    4
+    >>> pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True)  # the extra window would start past the input
+    3
+    """
+    n = positive_pair(size, "size")
+    k = positive_pair(kernel_size, "kernel_size")
+    default = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)  # PyTorch takes [] too
+    s = k if default else positive_pair(stride, "stride")
+    p = non_negative_pair(padding, "padding")
+    d = positive_pair(dilation, "dilation")
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
+    for axis, k_, p_ in zip(("height", "width"), k, p, strict=True):
+        if p_ > k_ // 2:
+            raise ValueError(f"padding {p_} (along the {axis}) must be at most half the kernel size {k_} "
+                             f"(kernel_size // 2 = {k_ // 2}), as PyTorch requires of a pooling")
+    out = []
+    for n_, k_, s_, p_, d_ in zip(n, k, s, p, d, strict=True):
+        reach = n_ + 2 * p_ - d_ * (k_ - 1) - 1  # where the last window may start, from the padded edge
+        m = (reach + (s_ - 1 if ceil_mode else 0)) // s_ + 1
+        if ceil_mode and (m - 1) * s_ >= n_ + p_:  # that window would start past the input: PyTorch drops it
+            m -= 1
+        out.append(m)
+    if min(out) < 1:
+        raise ValueError(f"a pooling of a {n[0]}×{n[1]} input with kernel_size {k}, stride {s}, padding {p} and "
+                         f"dilation {d} would give {out[0]}×{out[1]}: the window is larger than the padded input")
+    return same_kind(out, size, kernel_size, kernel_size if default else stride, padding, dilation)
 
 
 def effective_kernel_size(kernel_size: Size, dilation: Size = 1) -> Size:
