@@ -1,7 +1,8 @@
 """A NumPy reference for torch.nn.functional.conv2d: `conv2d_naive` (loops, to read),
 `im2col` (every kernel window as a column) and `conv2d` (im2col, then one matrix product); and for
 conv_transpose2d: `conv_transpose2d_naive` (every input pixel stamps the kernel into the output)
-and `conv_transpose2d` (the stamps of all pixels at once, one kernel tap at a time).
+and `conv_transpose2d` (the stamps of all pixels at once, one kernel tap at a time); and for pooling:
+`max_pool2d`, `avg_pool2d` and `adaptive_avg_pool2d`, each over every window at once.
 
 Same semantics as PyTorch: cross-correlation (no kernel flip), batched (N, C, H, W) or
 unbatched (C, H, W) input, weight of shape (out_channels, in_channels / groups, kh, kw),
@@ -16,20 +17,26 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from convlab.arithmetic import transposed_geometry
+from convlab.arithmetic import pool_output_size, transposed_geometry
 from convlab.checks import (
     Padding,
+    ParameterTypeError,
     Size,
+    boolean,
     check_elements,
     check_fits,
+    is_int,
     number_array,
     padding_arg,
+    pair,
     positive_int,
     positive_pair,
     same_padding,
+    short,
 )
 
-__all__ = ["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive", "im2col"]
+__all__ = ["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive", "im2col", "max_pool2d",
+           "avg_pool2d", "adaptive_avg_pool2d"]
 
 
 def _as_batch(x):
@@ -411,4 +418,191 @@ def conv_transpose2d_naive(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | No
     out = full[:, :, ph:ph + oh, pw:pw + ow]
     if bias is not None:
         out = out + bias[:, None, None]
+    return out[0] if unbatched else out
+
+
+def _pool_windows(x, kernel_size, stride, padding, dilation, ceil_mode, fill):
+    """The windows of a pooling over x (N, C, H, W), padded with `fill` (also under the windows
+    that ceil_mode lets hang over the edge): (windows (N, C, OH, OW, kh, kw), their top-left
+    corners' rows and columns in the input, and the checked (h, w) pairs k, s, p, d)."""
+    (h, w) = x.shape[2:]
+    oh, ow = pool_output_size((h, w), kernel_size, stride, padding, dilation, ceil_mode)
+    k = pair(kernel_size, "kernel_size")
+    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else pair(stride, "stride")
+    p, d = pair(padding, "padding"), pair(dilation, "dilation")
+    rows = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1  # the padded input every window needs
+    cols = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1
+    _check_output(x, x.shape[1], rows, cols)
+    padded = np.full((*x.shape[:2], max(rows, h + 2 * p[0]), max(cols, w + 2 * p[1])), fill, dtype=x.dtype)
+    padded[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
+    windows = sliding_window_view(padded, span, axis=(2, 3))[:, :, ::s[0], ::s[1], ::d[0], ::d[1]][:, :, :oh, :ow]
+    return windows, np.arange(oh) * s[0] - p[0], np.arange(ow) * s[1] - p[1], (k, s, p, d)
+
+
+def _pool_input(x):
+    xb, unbatched = _as_batch(x)
+    if xb.dtype.kind == "c":
+        raise ValueError(f"x must hold real numbers to be pooled (max and mean need an order), got dtype {xb.dtype}")
+    return xb, unbatched
+
+
+def max_pool2d(x: ArrayLike, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
+               ceil_mode: bool = False, return_indices: bool = False):
+    """Max pooling, equal to ``torch.nn.functional.max_pool2d``: the largest value of each window
+    (padding counts as −∞, so it is never the maximum).
+
+    Parameters
+    ----------
+    x : array_like
+        Input of shape (C, H, W) or (N, C, H, W), real numbers.
+    kernel_size, stride, padding, dilation, ceil_mode
+        As in `convlab.arithmetic.pool_output_size` (stride None: the kernel size).
+    return_indices : bool, default False
+        Also return where each maximum came from: its flat index h·W + w in its input plane, the
+        first one in reading order where a window holds it twice.
+
+    Returns
+    -------
+    numpy.ndarray, or (numpy.ndarray, numpy.ndarray of int64)
+        Shape (C, OH, OW) or (N, C, OH, OW), and with `return_indices` the indices of that shape.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A geometry PyTorch refuses (see `pool_output_size`), an input that is not 3-D or 4-D
+        real numbers, or arrays too large for memory.
+
+    Examples
+    --------
+    >>> x = np.array([[[1, 5, 2], [0, 3, 9], [4, 4, 1]]])
+    >>> max_pool2d(x, 2, stride=1)
+    array([[[5, 9],
+            [4, 9]]])
+    >>> max_pool2d(x, 2, ceil_mode=True, return_indices=True)[1]
+    array([[[1, 5],
+            [6, 8]]])
+    """
+    xb, unbatched = _pool_input(x)
+    return_indices = boolean(return_indices, "return_indices")
+    low = -np.inf if xb.dtype.kind == "f" else np.iinfo(xb.dtype).min if xb.dtype.kind in "iu" else 0
+    windows, tops, lefts, ((kh, kw), _, _, (dh, dw)) = _pool_windows(xb, kernel_size, stride, padding, dilation,
+                                                                      ceil_mode, low)
+    flat = windows.reshape(*windows.shape[:4], kh * kw)
+    out = flat.max(axis=-1)
+    if not return_indices:
+        return out[0] if unbatched else out
+    tap = flat.argmax(axis=-1)  # the first maximum in reading order, as PyTorch keeps it
+    rows = tops[:, None] + (tap // kw) * dh
+    cols = lefts[None, :] + (tap % kw) * dw
+    indices = (rows * xb.shape[3] + cols).astype(np.int64)
+    return (out[0], indices[0]) if unbatched else (out, indices)
+
+
+def avg_pool2d(x: ArrayLike, kernel_size: Size, stride: Size | None = None, padding: Size = 0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override: int | None = None) -> np.ndarray:
+    """Average pooling, equal to ``torch.nn.functional.avg_pool2d``: the sum of each window divided
+    by its size.
+
+    The divisor is the window's size within the padded input (`count_include_pad`, the default:
+    padding zeros count), or the number of its cells inside the input (``count_include_pad=False``),
+    or `divisor_override`. A window that ceil_mode lets hang past the padding is counted without
+    the part that hangs over.
+
+    Parameters
+    ----------
+    x : array_like
+        Input of shape (C, H, W) or (N, C, H, W), real numbers.
+    kernel_size, stride, padding, ceil_mode
+        As in `convlab.arithmetic.pool_output_size` (no dilation: PyTorch's average pooling has none).
+    count_include_pad : bool, default True
+    divisor_override : int, optional
+        A divisor for every window instead; not 0.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (C, OH, OW) or (N, C, OH, OW), floats (NumPy's true division; PyTorch keeps an integer
+        input's dtype).
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `max_pool2d`, and a divisor_override that is not a non-zero integer.
+
+    Examples
+    --------
+    >>> avg_pool2d(np.ones((1, 3, 3)), 2, stride=2, padding=1)  # padding zeros count: 1/4 in the corner
+    array([[[0.25, 0.5 ],
+            [0.5 , 1.  ]]])
+    >>> avg_pool2d(np.ones((1, 3, 3)), 2, stride=2, padding=1, count_include_pad=False)
+    array([[[1., 1.],
+            [1., 1.]]])
+    """
+    xb, unbatched = _pool_input(x)
+    count_include_pad = boolean(count_include_pad, "count_include_pad")
+    if divisor_override is not None:
+        if not is_int(divisor_override):
+            raise ParameterTypeError(f"divisor_override must be an integer (or None), got {short(divisor_override)}")
+        if divisor_override == 0:
+            raise ValueError("divisor_override must not be 0 (every window would be divided by zero)")
+    windows, tops, lefts, ((kh, kw), _, (ph, pw), _) = _pool_windows(xb, kernel_size, stride, padding, 1, ceil_mode, 0)
+    sums = windows.sum(axis=(-2, -1))
+    if divisor_override is not None:
+        out = sums / divisor_override
+    else:
+        (h, w) = xb.shape[2:]
+        if count_include_pad:  # the window within the padded input
+            heights = np.minimum(tops + kh, h + ph) - tops
+            widths = np.minimum(lefts + kw, w + pw) - lefts
+        else:  # the window within the input itself
+            heights = np.minimum(tops + kh, h) - np.maximum(tops, 0)
+            widths = np.minimum(lefts + kw, w) - np.maximum(lefts, 0)
+        out = sums / (heights[:, None] * widths[None, :])
+    return out[0] if unbatched else out
+
+
+def adaptive_avg_pool2d(x: ArrayLike, output_size) -> np.ndarray:
+    """Adaptive average pooling, equal to ``torch.nn.functional.adaptive_avg_pool2d``: output cell
+    (i, j) averages input rows ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1 and the columns likewise, so any input
+    size gives the output size asked for (neighbouring windows may overlap by a row).
+
+    Parameters
+    ----------
+    x : array_like
+        Input of shape (C, H, W) or (N, C, H, W), real numbers.
+    output_size : int or (int or None, int or None)
+        The output's height and width, at least 0; None keeps the input's.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (C, OH, OW) or (N, C, OH, OW), floats.
+
+    Raises
+    ------
+    TypeError, ValueError
+        An output_size that is not an int, None or a pair of them, a negative one, or an input
+        that is not 3-D or 4-D real numbers.
+
+    Examples
+    --------
+    >>> adaptive_avg_pool2d(np.arange(10.0).reshape(1, 1, 10), (1, 3))  # windows 0–3, 3–6, 6–9
+    array([[[1.5, 4.5, 7.5]]])
+    """
+    xb, unbatched = _pool_input(x)
+    (h, w) = xb.shape[2:]
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2 or not all(v is None or is_int(v) for v in sizes):
+        raise ParameterTypeError(f"output_size must be an integer, None or a pair of them, got {short(output_size)}")
+    oh, ow = (n if v is None else int(v) for v, n in zip(sizes, (h, w), strict=True))
+    if oh < 0 or ow < 0:
+        raise ValueError(f"output_size must be at least 0 (or None: the input's size), got {output_size!r}")
+    _check_output(xb, xb.shape[1], oh, ow)
+    out = np.empty((*xb.shape[:2], oh, ow))
+    for i in range(oh):
+        r0, r1 = (i * h) // oh, -((-(i + 1) * h) // oh)  # floor and ceiling
+        for j in range(ow):
+            c0, c1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+            out[:, :, i, j] = xb[:, :, r0:r1, c0:c1].mean(axis=(-2, -1))
     return out[0] if unbatched else out
