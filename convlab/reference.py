@@ -2,7 +2,8 @@
 `im2col` (every kernel window as a column) and `conv2d` (im2col, then one matrix product); and for
 conv_transpose2d: `conv_transpose2d_naive` (every input pixel stamps the kernel into the output)
 and `conv_transpose2d` (the stamps of all pixels at once, one kernel tap at a time); and for pooling:
-`max_pool2d`, `avg_pool2d` and `adaptive_avg_pool2d`, each over every window at once.
+`max_pool2d` and `avg_pool2d` over every window at once, `adaptive_avg_pool2d` and
+`adaptive_max_pool2d` window by window.
 
 Same semantics as PyTorch: cross-correlation (no kernel flip), batched (N, C, H, W) or
 unbatched (C, H, W) input, weight of shape (out_channels, in_channels / groups, kh, kw),
@@ -36,7 +37,7 @@ from convlab.checks import (
 )
 
 __all__ = ["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive", "im2col", "max_pool2d",
-           "avg_pool2d", "adaptive_avg_pool2d"]
+           "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 
 def _as_batch(x):
@@ -562,6 +563,24 @@ def avg_pool2d(x: ArrayLike, kernel_size: Size, stride: Size | None = None, padd
     return out[0] if unbatched else out
 
 
+def _adaptive_sizes(xb, output_size):
+    """The checked (OH, OW) of an adaptive pooling: None keeps the input's size."""
+    (h, w) = xb.shape[2:]
+    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
+    if len(sizes) != 2 or not all(v is None or is_int(v) for v in sizes):
+        raise ParameterTypeError(f"output_size must be an integer, None or a pair of them, got {short(output_size)}")
+    oh, ow = (n if v is None else int(v) for v, n in zip(sizes, (h, w), strict=True))
+    if oh < 0 or ow < 0:
+        raise ValueError(f"output_size must be at least 0 (or None: the input's size), got {output_size!r}")
+    _check_output(xb, xb.shape[1], oh, ow)
+    return oh, ow
+
+
+def _adaptive_windows(n, out):
+    """(start, stop) of each of `out` adaptive windows over `n` cells: ⌊i·n/out⌋ to ⌈(i+1)·n/out⌉."""
+    return [((i * n) // out, -((-(i + 1) * n) // out)) for i in range(out)]
+
+
 def adaptive_avg_pool2d(x: ArrayLike, output_size) -> np.ndarray:
     """Adaptive average pooling, equal to ``torch.nn.functional.adaptive_avg_pool2d``: output cell
     (i, j) averages input rows ⌊i·H/OH⌋ … ⌈(i+1)·H/OH⌉ − 1 and the columns likewise, so any input
@@ -591,18 +610,52 @@ def adaptive_avg_pool2d(x: ArrayLike, output_size) -> np.ndarray:
     array([[[1.5, 4.5, 7.5]]])
     """
     xb, unbatched = _pool_input(x)
-    (h, w) = xb.shape[2:]
-    sizes = output_size if isinstance(output_size, (tuple, list)) else (output_size, output_size)
-    if len(sizes) != 2 or not all(v is None or is_int(v) for v in sizes):
-        raise ParameterTypeError(f"output_size must be an integer, None or a pair of them, got {short(output_size)}")
-    oh, ow = (n if v is None else int(v) for v, n in zip(sizes, (h, w), strict=True))
-    if oh < 0 or ow < 0:
-        raise ValueError(f"output_size must be at least 0 (or None: the input's size), got {output_size!r}")
-    _check_output(xb, xb.shape[1], oh, ow)
+    oh, ow = _adaptive_sizes(xb, output_size)
     out = np.empty((*xb.shape[:2], oh, ow))
-    for i in range(oh):
-        r0, r1 = (i * h) // oh, -((-(i + 1) * h) // oh)  # floor and ceiling
-        for j in range(ow):
-            c0, c1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+    for i, (r0, r1) in enumerate(_adaptive_windows(xb.shape[2], oh)):
+        for j, (c0, c1) in enumerate(_adaptive_windows(xb.shape[3], ow)):
             out[:, :, i, j] = xb[:, :, r0:r1, c0:c1].mean(axis=(-2, -1))
     return out[0] if unbatched else out
+
+
+def adaptive_max_pool2d(x: ArrayLike, output_size, return_indices: bool = False):
+    """Adaptive max pooling, equal to ``torch.nn.functional.adaptive_max_pool2d``: the largest value
+    of each of `adaptive_avg_pool2d`'s windows (and, with `return_indices`, its flat index h·W + w,
+    the first in reading order).
+
+    Parameters
+    ----------
+    x, output_size
+        As in `adaptive_avg_pool2d`.
+    return_indices : bool, default False
+        Also return where each maximum came from.
+
+    Returns
+    -------
+    numpy.ndarray, or (numpy.ndarray, numpy.ndarray of int64)
+        Shape (C, OH, OW) or (N, C, OH, OW), in x's dtype.
+
+    Raises
+    ------
+    TypeError, ValueError
+        As `adaptive_avg_pool2d`.
+
+    Examples
+    --------
+    >>> adaptive_max_pool2d(np.array([[[3, 1, 4, 1, 5]]]), (1, 2), return_indices=True)
+    (array([[[4, 5]]]), array([[[2, 4]]]))
+    """
+    xb, unbatched = _pool_input(x)
+    return_indices = boolean(return_indices, "return_indices")
+    oh, ow = _adaptive_sizes(xb, output_size)
+    w = xb.shape[3]
+    out, indices = np.empty((*xb.shape[:2], oh, ow), dtype=xb.dtype), np.empty((*xb.shape[:2], oh, ow), np.int64)
+    for i, (r0, r1) in enumerate(_adaptive_windows(xb.shape[2], oh)):
+        for j, (c0, c1) in enumerate(_adaptive_windows(w, ow)):
+            window = xb[:, :, r0:r1, c0:c1].reshape(*xb.shape[:2], -1)
+            tap = window.argmax(axis=-1)
+            out[:, :, i, j] = np.take_along_axis(window, tap[..., None], axis=-1)[..., 0]
+            indices[:, :, i, j] = (r0 + tap // (c1 - c0)) * w + c0 + tap % (c1 - c0)
+    if not return_indices:
+        return out[0] if unbatched else out
+    return (out[0], indices[0]) if unbatched else (out, indices)

@@ -1,5 +1,5 @@
 """The reference pooling functions against PyTorch, by property tests: `max_pool2d` (values and
-indices), `avg_pool2d` (every divisor rule) and `adaptive_avg_pool2d` equal
+indices), `avg_pool2d` (every divisor rule), `adaptive_avg_pool2d` and `adaptive_max_pool2d` equal
 ``torch.nn.functional``'s, batched and unbatched, and refuse what it refuses."""
 
 import numpy as np
@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from convlab.reference import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from convlab.reference import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 
 TORCH_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
 
@@ -77,6 +77,15 @@ def test_adaptive_avg_pool2d_matches_torch(x, output_size):
     assert result.shape == expected.shape
     tol = 1e-5 if x.dtype == np.float32 else 1e-12
     np.testing.assert_allclose(result, expected, rtol=tol, atol=tol)
+
+
+@given(x=inputs(), output_size=st.one_of(st.integers(1, 7), st.tuples(st.one_of(st.none(), st.integers(1, 7)),
+                                                                      st.one_of(st.none(), st.integers(1, 7)))))
+def test_adaptive_max_pool2d_matches_torch(x, output_size):
+    values, indices = F.adaptive_max_pool2d(torch.from_numpy(x), output_size, return_indices=True)
+    ours, where = adaptive_max_pool2d(x, output_size, return_indices=True)
+    np.testing.assert_array_equal(ours, values.numpy())
+    np.testing.assert_array_equal(where, indices.numpy())
 
 
 @pytest.mark.parametrize("call, word", [
