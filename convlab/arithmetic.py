@@ -153,6 +153,33 @@ def conv_transpose_output_size(size: Size, kernel_size: Size, stride: Size = 1, 
     return same_kind(out, size, kernel_size, stride, padding, output_padding, dilation)
 
 
+def pool_geometry(size, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """The (h, w) pairs of a pooling's arguments, checked as PyTorch checks them (stride None or []:
+    the kernel size), and its output size: (k, s, p, d, out)."""
+    n = positive_pair(size, "size")
+    k = positive_pair(kernel_size, "kernel_size")
+    default = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)  # PyTorch takes [] too
+    s = k if default else positive_pair(stride, "stride")
+    p = non_negative_pair(padding, "padding")
+    d = positive_pair(dilation, "dilation")
+    ceil_mode = boolean(ceil_mode, "ceil_mode")
+    for axis, k_, p_ in zip(("height", "width"), k, p, strict=True):
+        if p_ > k_ // 2:
+            raise ValueError(f"padding {p_} (along the {axis}) must be at most half the kernel size {k_} "
+                             f"(kernel_size // 2 = {k_ // 2}), as PyTorch requires of a pooling")
+    out = []
+    for n_, k_, s_, p_, d_ in zip(n, k, s, p, d, strict=True):
+        reach = n_ + 2 * p_ - d_ * (k_ - 1) - 1  # where the last window may start, from the padded edge
+        m = (reach + (s_ - 1 if ceil_mode else 0)) // s_ + 1
+        if ceil_mode and (m - 1) * s_ >= n_ + p_:  # that window would start past the input: PyTorch drops it
+            m -= 1
+        out.append(m)
+    if min(out) < 1:
+        raise ValueError(f"a pooling of a {n[0]}×{n[1]} input with kernel_size {k}, stride {s}, padding {p} and "
+                         f"dilation {d} would give {out[0]}×{out[1]}: the window is larger than the padded input")
+    return k, s, p, d, tuple(out)
+
+
 def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None, padding: Size = 0, dilation: Size = 1,
                      ceil_mode: bool = False) -> Size:
     """Output size of a max or average pooling, per axis, as ``torch.nn.MaxPool2d`` computes it.
@@ -200,28 +227,8 @@ def pool_output_size(size: Size, kernel_size: Size, stride: Size | None = None, 
     >>> pool_output_size(5, 2, stride=2, padding=1, ceil_mode=True)  # the extra window would start past the input
     3
     """
-    n = positive_pair(size, "size")
-    k = positive_pair(kernel_size, "kernel_size")
-    default = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)  # PyTorch takes [] too
-    s = k if default else positive_pair(stride, "stride")
-    p = non_negative_pair(padding, "padding")
-    d = positive_pair(dilation, "dilation")
-    ceil_mode = boolean(ceil_mode, "ceil_mode")
-    for axis, k_, p_ in zip(("height", "width"), k, p, strict=True):
-        if p_ > k_ // 2:
-            raise ValueError(f"padding {p_} (along the {axis}) must be at most half the kernel size {k_} "
-                             f"(kernel_size // 2 = {k_ // 2}), as PyTorch requires of a pooling")
-    out = []
-    for n_, k_, s_, p_, d_ in zip(n, k, s, p, d, strict=True):
-        reach = n_ + 2 * p_ - d_ * (k_ - 1) - 1  # where the last window may start, from the padded edge
-        m = (reach + (s_ - 1 if ceil_mode else 0)) // s_ + 1
-        if ceil_mode and (m - 1) * s_ >= n_ + p_:  # that window would start past the input: PyTorch drops it
-            m -= 1
-        out.append(m)
-    if min(out) < 1:
-        raise ValueError(f"a pooling of a {n[0]}×{n[1]} input with kernel_size {k}, stride {s}, padding {p} and "
-                         f"dilation {d} would give {out[0]}×{out[1]}: the window is larger than the padded input")
-    return same_kind(out, size, kernel_size, kernel_size if default else stride, padding, dilation)
+    out = pool_geometry(size, kernel_size, stride, padding, dilation, ceil_mode)[-1]
+    return same_kind(out, size, kernel_size, stride or kernel_size, padding, dilation)  # None, []: the kernel's
 
 
 def effective_kernel_size(kernel_size: Size, dilation: Size = 1) -> Size:

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
 
-from convlab.arithmetic import pool_output_size, transposed_geometry
+from convlab.arithmetic import pool_geometry, transposed_geometry
 from convlab.checks import (
     Padding,
     ParameterTypeError,
@@ -29,7 +29,6 @@ from convlab.checks import (
     is_int,
     number_array,
     padding_arg,
-    pair,
     positive_int,
     positive_pair,
     same_padding,
@@ -427,14 +426,11 @@ def _pool_windows(x, kernel_size, stride, padding, dilation, ceil_mode, fill):
     that ceil_mode lets hang over the edge): (windows (N, C, OH, OW, kh, kw), their top-left
     corners' rows and columns in the input, and the checked (h, w) pairs k, s, p, d)."""
     (h, w) = x.shape[2:]
-    oh, ow = pool_output_size((h, w), kernel_size, stride, padding, dilation, ceil_mode)
-    k = pair(kernel_size, "kernel_size")
-    s = k if stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0) else pair(stride, "stride")
-    p, d = pair(padding, "padding"), pair(dilation, "dilation")
-    rows = (oh - 1) * s[0] + d[0] * (k[0] - 1) + 1  # the padded input every window needs
-    cols = (ow - 1) * s[1] + d[1] * (k[1] - 1) + 1
+    k, s, p, d, (oh, ow) = pool_geometry((h, w), kernel_size, stride, padding, dilation, ceil_mode)
+    rows = max((oh - 1) * s[0] + d[0] * (k[0] - 1) + 1, h + 2 * p[0])  # the padded input every window needs
+    cols = max((ow - 1) * s[1] + d[1] * (k[1] - 1) + 1, w + 2 * p[1])
     _check_output(x, x.shape[1], rows, cols)
-    padded = np.full((*x.shape[:2], max(rows, h + 2 * p[0]), max(cols, w + 2 * p[1])), fill, dtype=x.dtype)
+    padded = np.full((*x.shape[:2], rows, cols), fill, dtype=x.dtype)
     padded[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
     windows = sliding_window_view(padded, span, axis=(2, 3))[:, :, ::s[0], ::s[1], ::d[0], ::d[1]][:, :, :oh, :ow]
@@ -493,10 +489,20 @@ def max_pool2d(x: ArrayLike, kernel_size: Size, stride: Size | None = None, padd
     out = flat.max(axis=-1)
     if not return_indices:
         return out[0] if unbatched else out
-    tap = flat.argmax(axis=-1)  # the first maximum in reading order, as PyTorch keeps it
-    rows = tops[:, None] + (tap // kw) * dh
-    cols = lefts[None, :] + (tap % kw) * dw
-    indices = (rows * xb.shape[3] + cols).astype(np.int64)
+    h, w = xb.shape[2:]
+    rows = tops[:, None] + np.arange(kh) * dh  # each window's tap rows (oh, kh) and columns (ow, kw) in the input
+    cols = lefts[:, None] + np.arange(kw) * dw
+    inside = (((rows >= 0) & (rows < h))[:, None, :, None] & ((cols >= 0) & (cols < w))[None, :, None, :])
+    real = np.where(inside.reshape(len(tops), len(lefts), kh * kw), flat, low)  # padding never wins, even a tie
+    tap = real.argmax(axis=-1)  # the first maximum in reading order, as PyTorch keeps it
+    out_rows, out_cols = np.arange(len(tops))[:, None], np.arange(len(lefts))[None, :]
+    index = rows[out_rows, tap // kw] * w + cols[out_cols, tap % kw]
+    # PyTorch starts from the window's first tap inside the input (or below and right of it) and only moves
+    # for a value above −∞: a window of padding, or of −∞ only, keeps that start
+    first_row = tops + -(-np.maximum(-tops, 0) // dh) * dh
+    first_col = lefts + -(-np.maximum(-lefts, 0) // dw) * dw
+    start = first_row[:, None] * w + first_col[None, :]
+    indices = np.where(real.max(axis=-1) > low, index, start).astype(np.int64)
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 

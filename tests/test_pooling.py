@@ -123,3 +123,15 @@ def test_the_divisor_at_the_border_follows_count_include_pad():
     ones = np.ones((1, 3, 3))
     corner = {flag: avg_pool2d(ones, 2, stride=2, padding=1, count_include_pad=flag)[0, 0, 0] for flag in (True, False)}
     assert corner == {True: 0.25, False: 1.0}  # one input cell of the four the padded window spans
+
+
+@pytest.mark.parametrize("x, kwargs", [
+    (np.full((1, 1, 1), 0.5), dict(kernel_size=2, padding=1, dilation=2)),  # a window of padding only
+    (np.array([[[-np.inf, 1.0], [2.0, -np.inf]]]), dict(kernel_size=2, padding=1, dilation=2)),  # and of −∞ only
+    (np.array([[[-np.inf, -np.inf], [-np.inf, -np.inf]]]), dict(kernel_size=2, stride=1, padding=1)),
+])
+def test_windows_with_nothing_above_minus_infinity_keep_pytorchs_index(x, kwargs):
+    values, indices = F.max_pool2d(torch.from_numpy(x), return_indices=True, **kwargs)
+    ours, where = max_pool2d(x, return_indices=True, **kwargs)
+    np.testing.assert_array_equal(ours, values.numpy())
+    np.testing.assert_array_equal(where, indices.numpy())
