@@ -17,6 +17,14 @@ INSERTED_COLOR = (1.0, 0.93, 0.75, 1.0)  # a zero put between input pixels (padd
 COUNT_CMAP = "Greens"
 
 
+def _square(side, start, length):
+    """A side×side mask, True on the length×length square from (start, start): the cells a padding ring
+    surrounds."""
+    kept = np.zeros((side, side), bool)
+    kept[start:start + length, start:start + length] = True
+    return kept
+
+
 def _formula(n, k, s, p, op, d, m):
     """The output-size formula with every number filled in."""
     return (f"output = (n − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1 = ({n} − 1)·{s} − 2·{p} "
@@ -121,6 +129,18 @@ class TransposedConvExplorer(Explorer):
                                   values.max() if high is None else high)
         self.scene.stack(colors[None], origin, numbers, number_colors, draw.font_size(cell_px, self.dpi, numbers))
 
+    def ringed(self, values, origin, cmap, low, high, kept, cell_px, inserted=None):
+        """A block of cells coloured by value where `kept`, grey with grey numbers elsewhere (padding
+        added or cropped); `inserted` cells (zeros put between pixels) yellow, their numbers grey too."""
+        rgba = draw.cell_colors(values, cmap, low, high)
+        real = kept if inserted is None else kept & ~inserted
+        if inserted is not None:
+            rgba[inserted] = INSERTED_COLOR
+        rgba[~kept] = draw.PAD_COLOR
+        numbers = draw.labels(values)
+        grey = np.where(real[..., None], to_rgba("black"), to_rgba("0.55"))
+        self.scene.stack(rgba[None], origin, numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+
     def kernel(self, weight, origin, cell_px):
         numbers = draw.labels(weight)
         self.scene.stack(draw.diverging_colors(weight[None], np.abs(self._w).max()), origin, numbers,
@@ -146,13 +166,8 @@ class TransposedConvExplorer(Explorer):
         self.kernel(st["weight"], (xk, yk), cell_px)
         # the output before cropping: the cropped ring (padding) grey, the output itself coloured
         values = st["output"]
-        rgba = draw.cell_colors(full, "Purples", min(values.min(), 0), max(values.max(), 1))
-        kept = np.zeros(full.shape, bool)
-        kept[p: p + m, p: p + m] = True
-        rgba[~kept] = draw.PAD_COLOR
-        numbers = draw.labels(full)
-        grey = np.where(kept[..., None], to_rgba("black"), to_rgba("0.55"))
-        scene.stack(rgba[None], (xo, yo), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+        self.ringed(full, (xo, yo), "Purples", min(values.min(), 0), max(values.max(), 1), _square(len(full), p, m),
+                    cell_px)
         if p:
             scene.box(xo + p, yo + p, m, m, "0.15", 1.6)
         with scene.moving(self.pixels(n) * s):  # the chosen pixel's stamp, `stride` cells per input pixel
@@ -178,12 +193,7 @@ class TransposedConvExplorer(Explorer):
         inside_axis = (where >= 0) & (where <= (n - 1) * s)
         real = real_axis[:, None] & real_axis[None, :]
         inside = inside_axis[:, None] & inside_axis[None, :]
-        rgba = draw.cell_colors(z, "Blues", 0, max(self._x.max(), 1))
-        rgba[inside & ~real] = INSERTED_COLOR
-        rgba[~inside] = draw.PAD_COLOR
-        numbers = draw.labels(z)
-        grey = np.where(real[..., None], to_rgba("black"), to_rgba("0.55"))
-        scene.stack(rgba[None], (xz, yz), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+        self.ringed(z, (xz, yz), "Blues", 0, max(self._x.max(), 1), inside, cell_px, inserted=inside & ~real)
         self.kernel(st["flipped"], (xk, yk), cell_px)
         self.grid(st["via_zeros"], (xo, yo), "Purples", cell_px)
         # the window whose last tap reads the chosen pixel, and the output cell it computes
@@ -204,13 +214,8 @@ class TransposedConvExplorer(Explorer):
         padded = np.pad(st["output"], p)
         [(xp, yp), (xk, yk), (xf, yf)], cell_px, centres, height = self.layout([m + 2 * p, k, n])
         scene.anchor("input", xp, yp), scene.anchor("kernel", xk, yk), scene.anchor("output", xf, yf)
-        rgba = draw.cell_colors(padded, "Purples", st["output"].min(), st["output"].max())
-        ring = np.ones(padded.shape, bool)
-        ring[p: p + m, p: p + m] = False
-        rgba[ring] = draw.PAD_COLOR
-        numbers = draw.labels(padded)
-        grey = np.where(ring[..., None], to_rgba("0.55"), to_rgba("black"))
-        scene.stack(rgba[None], (xp, yp), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
+        self.ringed(padded, (xp, yp), "Purples", st["output"].min(), st["output"].max(), _square(len(padded), p, m),
+                    cell_px)
         self.kernel(st["weight"], (xk, yk), cell_px)
         self.grid(st["forward"], (xf, yf), "Blues", cell_px)
         with scene.moving(self.pixels(n) * s):  # the window of the chosen cell reads what its stamp wrote
