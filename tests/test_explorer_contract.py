@@ -373,11 +373,40 @@ def probe_transposed(e):
                 assert blue > red + 0.05, (r, c)  # an input pixel
 
 
+def probe_pooling(e):
+    def taps(st):
+        (top, left), k, d = st["window_origin"], st["kernel_size"], st["dilation"]
+        return {(top + a * d, left + b * d) for a in range(k) for b in range(k)}
+
+    side = lambda st: st["padded_size"]  # noqa: E731
+    assert_window_cells(e, "position", taps, side, side)
+    p, n = e.state["padding"], e.state["input_size"]
+    for position in range(e.controls["position"].max + 1):  # each maximum's cell framed green, at its position
+        e.controls["position"].value = position
+        row, col = divmod(int(e.state["indices"][divmod(position, e.state["output_size"])]), n)
+        x, y, _ = e.scene.anchors["input"]
+        red, green, blue = colour(e, x + col + p + 0.16, y + row + p + 0.5)
+        assert green > red + 0.15 and green > blue + 0.1, (position, row, col)
+    e.set_values({"ceil_mode": True, "position": 0})  # the cells the last windows hang over: white, no number
+    side = e.state["padded_size"]
+    assert e.state["hanging"] == 1
+    for r in range(side):
+        for c in range(side):
+            white = colour(e, *corner(e, "input", r, c)).min() > 0.99
+            assert white == (max(r, c) >= n + 2 * p), (r, c)
+    e.controls["shift"].value = True  # the outputs the shift changed framed pink, the others not
+    x, y, _ = e.scene.anchors["output"]
+    for (r, c), changed in np.ndenumerate(e.state["changed"]):
+        red, green, blue = colour(e, x + c + 0.04, y + r + 0.5)
+        assert (red > 0.8 and green < 0.6 and blue > 0.6) == changed, (r, c)  # pink, not the orange of ceil_mode
+
+
 PROBES = {"SlidingKernelExplorer": probe_sliding, "DilationExplorer": probe_dilation,
           "PointwiseExplorer": probe_pointwise, "GroupConvExplorer": probe_groups,
           "StackedKernelExplorer": probe_stacked, "FCEquivalenceExplorer": probe_fc,
           "ReceptiveFieldExplorer": probe_receptive, "FunctionExplorer": probe_function,
-          "StrideExplorer": probe_stride, "TransposedConvExplorer": probe_transposed}
+          "StrideExplorer": probe_stride, "TransposedConvExplorer": probe_transposed,
+          "PoolingExplorer": probe_pooling}
 
 
 def test_the_picture_shows_what_the_state_says(cls):

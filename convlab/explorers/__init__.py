@@ -10,10 +10,11 @@ from convlab.explorers.function import FunctionExplorer
 from convlab.explorers.groups import GroupConvExplorer
 from convlab.explorers.networks import ReceptiveFieldExplorer
 from convlab.explorers.pointwise import PointwiseExplorer
+from convlab.explorers.pooling import PoolingExplorer
 from convlab.explorers.sliding import SlidingKernelExplorer
 from convlab.explorers.stacking import StackedKernelExplorer
 from convlab.explorers.transposed import TransposedConvExplorer
 
 __all__ = ["Explorer", "Int", "Choice", "Toggle", "SlidingKernelExplorer", "PointwiseExplorer",
            "FCEquivalenceExplorer", "DilationExplorer", "GroupConvExplorer", "StackedKernelExplorer",
-           "ReceptiveFieldExplorer", "TransposedConvExplorer", "FunctionExplorer"]
+           "ReceptiveFieldExplorer", "TransposedConvExplorer", "PoolingExplorer", "FunctionExplorer"]
