@@ -21,7 +21,7 @@ def _side(n, k, s, p, d, ceil_mode):
     (past n + 2p where a ceil_mode window hangs over the edge), and the window's span."""
     span = d * (k - 1) + 1
     m = pool_geometry(n, k, s, p, d, ceil_mode)[-1][0]
-    floor = pool_geometry(n, k, s, p, d, False)[-1][0]
+    floor = (n + 2 * p - span) // s + 1  # without ceil_mode (0: only ceil_mode gives a window here)
     return m, floor, max((m - 1) * s + span, n + 2 * p), span
 
 
@@ -73,14 +73,16 @@ class PoolingExplorer(Explorer):
     rows = [["kind", "input_size", "kernel_size"], ["stride", "padding", "dilation"],
             ["ceil_mode", "count_include_pad", "shift"], ["position"]]
 
-    def __init__(self, kind="max", input_size=5, kernel_size=2, stride=None, padding=0, dilation=1, ceil_mode=False,
+    def __init__(self, kind="max", input_size=None, kernel_size=2, stride=None, padding=0, dilation=1, ceil_mode=False,
                  count_include_pad=True, shift=False, position=0, x=None, seed=0):
         if x is None:  # one more column on the left: what comes into view when the input moves right
             pool = np.random.default_rng(seed).integers(0, 10, (self.MAX_SIZE, self.MAX_SIZE + 1))
         else:
-            user = as_pool(x, 2, "x")[0].astype(float)
+            user = as_pool(x, 2, "x").astype(float)
             pool = np.concatenate([user[:, :1], user], axis=1)
         self._pool = pool.astype(float)
+        if input_size is None:  # 5, or a reader's whole input where it is smaller
+            input_size = min(5, pool.shape[0], pool.shape[1] - 1) if x is None else min(self.MAX_SIZE, *user.shape)
         super().__init__(kind=kind, input_size=input_size, kernel_size=kernel_size,
                          stride=kernel_size if stride is None else stride, padding=padding, dilation=dilation,
                          ceil_mode=ceil_mode, count_include_pad=count_include_pad, shift=shift, position=position)
@@ -111,17 +113,22 @@ class PoolingExplorer(Explorer):
 
     def constrain(self):
         c, v = self.controls, self.values()
-        n, k, p, d = v["input_size"], v["kernel_size"], v["padding"], v["dilation"]
+        n, k, s, p, d = v["input_size"], v["kernel_size"], v["stride"], v["padding"], v["dilation"]
         average = v["kind"] == "average"
-        # the window must fit in the padded input, n + 2p ≥ d·(k − 1) + 1, and padding ≤ k // 2
-        limit(c["input_size"], max(1, d * (k - 1) + 1 - 2 * p), self.declared["input_size"].hi)
-        limit(c["kernel_size"], max(1, 2 * p), min(self.MAX_KERNEL, (n + 2 * p - 1) // d + 1))
-        limit(c["padding"], max(0, (d * (k - 1) + 1 - n + 1) // 2), min(self.MAX_PADDING, k // 2))
-        fits = (n + 2 * p - 1) // (k - 1) if k > 1 else self.MAX_DILATION
+        # PyTorch: padding ≤ k // 2, and at least one window: n + 2p + (s − 1 with ceil_mode) ≥ d·(k − 1) + 1
+        extra = s - 1 if v["ceil_mode"] else 0
+        room = n + 2 * p + extra
+        limit(c["input_size"], max(1, d * (k - 1) + 1 - 2 * p - extra), self.declared["input_size"].hi)
+        limit(c["kernel_size"], max(1, 2 * p), min(self.MAX_KERNEL, (room - 1) // d + 1))
+        limit(c["padding"], max(0, (d * (k - 1) + 1 - n - extra + 1) // 2), min(self.MAX_PADDING, k // 2))
+        limit(c["stride"], max(1, d * (k - 1) + 1 - n - 2 * p + 1) if v["ceil_mode"] else 1, self.MAX_STRIDE)
+        fits = (room - 1) // (k - 1) if k > 1 else self.MAX_DILATION
         limit(c["dilation"], 1, 1 if average else min(self.MAX_DILATION, fits))  # average pooling has none
         c["dilation"].disabled = average
+        # a window larger than the padded input exists only with ceil_mode: then it cannot be turned off
+        c["ceil_mode"].disabled = d * (k - 1) + 1 > n + 2 * p
         c["count_include_pad"].disabled = not (average and p > 0)  # it only decides where there is padding
-        m = _side(n, k, v["stride"], p, c["dilation"].value, v["ceil_mode"])[0]
+        m = _side(n, k, s, p, c["dilation"].value, v["ceil_mode"])[0]
         limit(c["position"], 0, m * m - 1)
 
     def pooled(self, x, v):
@@ -177,7 +184,9 @@ class PoolingExplorer(Explorer):
         (xi, yi), (xo, yo) = corners[:2]
         scene.anchor("input", xi, yi), scene.anchor("output", xo, yo)
         numbers = self.draw_input(xi, yi, cell_px)
-        size = draw.font_size(cell_px, self.dpi, numbers)
+        # the outputs' numbers no larger than the input's, and the same before and after the shift
+        size = min(draw.font_size(cell_px, self.dpi, numbers),
+                   draw.font_size(cell_px, self.dpi, [*_labels(st["output"]).ravel(), *_labels(st["before"]).ravel()]))
         positions = np.stack(np.divmod(np.arange(m * m), m)[::-1], axis=-1)  # (column, row) of every window
         with scene.moving(positions * s):
             scene.window(xi, yi, (st["kernel_size"],) * 2, (st["dilation"],) * 2)
@@ -197,7 +206,7 @@ class PoolingExplorer(Explorer):
             scene.anchor("before", xb, yb)
             self.draw_output(st["before"], xb, yb, size)
             changed = np.argwhere(st["changed"])
-            scene.mark(draw.squares_at(xo + changed[:, 1], yo + changed[:, 0], inset=0.04), CHANGED_COLOR, 2.5)
+            scene.mark(draw.squares_at(xo + changed[:, 1], yo + changed[:, 0], inset=0.04), CHANGED_COLOR, 2.0)
             titles.append(("before the shift", f"{len(changed)} of {m * m} changed (pink)"))
         scene.text(["→"] + ["vs"] * st["shift"], [(x - gap / 2, height / 2) for x in lefts[1:]], size=14)
         scene.titles(titles, [x + b / 2 for x, b in zip(lefts, blocks, strict=True)])
@@ -216,7 +225,7 @@ class PoolingExplorer(Explorer):
         rgba = draw.cell_colors(np.nan_to_num(padded, nan=0.0, neginf=0.0), "Blues", 0, self._pool.max())
         rgba[~inside] = draw.PAD_COLOR
         rgba[past] = draw.EMPTY_COLOR
-        numbers = _labels(np.nan_to_num(padded, nan=0.0))
+        numbers = _labels(np.where(past, 0.0, padded))
         numbers[past] = ""
         grey = np.where(inside[..., None], to_rgba("black"), to_rgba("0.5"))
         scene.stack(rgba[None], (x0, y0), numbers, grey.reshape(-1, 4), draw.font_size(cell_px, self.dpi, numbers))
@@ -252,10 +261,12 @@ class PoolingExplorer(Explorer):
         self.scene.mark(np.array(boxes), draw.OUTPUT_COLOR, 2.0, shown=at)
 
     def draw_output(self, values, x0, y0, size):
+        """An output block, −∞ (a window of padding only) grey."""
         finite = np.where(np.isfinite(values), values, 0.0)
         rgba = draw.cell_colors(finite, "Purples", 0, self._pool.max())
         rgba[~np.isfinite(values)] = draw.PAD_COLOR
-        self.scene.stack(rgba[None], (x0, y0), _labels(values), size=size)
+        numbers = _labels(values)
+        self.scene.stack(rgba[None], (x0, y0), numbers, size=size)
 
     def computations(self):
         """Per window, the short sum the title shows: 'out[0, 1] = max of 4 = 9', '… = 17 ÷ 4 = 4.2'."""
