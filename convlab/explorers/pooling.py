@@ -314,7 +314,7 @@ class PoolingExplorer(Explorer):
             which = ("the window's cells inside the padded input (count_include_pad=True: padding zeros count)"
                      if st["count_include_pad"] or not p else "the window's cells inside the input "
                      "(count_include_pad=False: padding does not count)")
-            past = " — never the part hanging past the padding" if st["hanging"] else ""
+            past = " — never the part hanging past the padding" if np.isnan(window).any() else ""
             lines.append(f"out[{i}, {j}] = ({' + '.join(terms.split(', '))}) / {q} = <b>{st['value']:.4g}</b>; "
                          f"divisor {q}: {which}{past} (framed green)")
         if st["shift"]:
