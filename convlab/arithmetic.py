@@ -1,5 +1,6 @@
 """The arithmetic of a convolution layer as plain formulas: output size, effective kernel
-size, parameter count and multiply–accumulates (MACs; FLOPs ≈ 2·MACs).
+size, parameter count, multiply–accumulates (MACs; FLOPs ≈ 2·MACs), and the paddings of
+TensorFlow's "SAME" and of a causal convolution.
 
 Sizes are an int or an (h, w) pair; the answer comes back as the same kind, always as Python ints.
 """
@@ -18,7 +19,7 @@ from convlab.checks import (
 )
 
 __all__ = ["conv_output_size", "conv_transpose_output_size", "pool_output_size", "effective_kernel_size", "conv_params",
-           "conv_macs"]
+           "conv_macs", "tf_same_padding", "causal_padding"]
 
 
 def conv_output_size(size: Size, kernel_size: Size, stride: Size = 1, padding: Padding = 0,
@@ -357,3 +358,100 @@ def conv_macs(in_channels: int, out_channels: int, kernel_size: Size, output_siz
     kh, kw = positive_pair(kernel_size, "kernel_size")
     oh, ow = positive_pair(output_size, "output_size")
     return c_out * oh * ow * per_group * kh * kw
+
+
+def tf_same_padding(size: Size, kernel_size: Size, stride: Size = 1, dilation: Size = 1):
+    """The zeros TensorFlow's ``padding="SAME"`` adds before and after the input, per axis.
+
+    TensorFlow makes ``ceil(size / stride)`` outputs and pads just enough for them:
+    ``total = max((ceil(size / stride) − 1)·stride + dilation·(kernel_size − 1) + 1 − size, 0)``,
+    ``before = total // 2`` and ``after = total − before`` (the odd zero goes after: bottom or
+    right). Unlike PyTorch's ``padding="same"`` it is allowed with a stride, and then depends on
+    the input size. In PyTorch, ``F.pad`` with these numbers and then ``padding=0`` reproduces it.
+
+    Parameters
+    ----------
+    size : int or (int, int)
+        Input length, or height and width; at least 1.
+    kernel_size : int or (int, int)
+        Kernel length, or height and width; at least 1.
+    stride : int or (int, int), default 1
+        Step between neighbouring windows; at least 1.
+    dilation : int or (int, int), default 1
+        Spacing between kernel taps; at least 1.
+
+    Returns
+    -------
+    (int, int) or ((int, int), (int, int))
+        ``(before, after)`` when every argument is an int; as soon as one is an (h, w) pair,
+        ``((top, bottom), (left, right))``. For ``F.pad`` of a 1-D signal pass
+        ``(before, after)``; of an image ``(left, right, top, bottom)``, width first.
+
+    Raises
+    ------
+    TypeError
+        A parameter that is not an int or a pair of ints (floats and bools too); also a
+        ValueError.
+    ValueError
+        A parameter below 1.
+
+    Examples
+    --------
+    >>> tf_same_padding(7, 3, stride=2)  # ceil(7 / 2) = 4 outputs
+    (1, 1)
+    >>> tf_same_padding(8, 3, stride=2)  # 4 outputs, and one zero is enough: after
+    (0, 1)
+    >>> tf_same_padding(5, 4)  # an even kernel: the extra zero after, as in PyTorch's "same"
+    (1, 2)
+    >>> tf_same_padding((224, 225), 7, stride=2)
+    ((2, 3), (3, 3))
+    """
+    n = positive_pair(size, "size")
+    k = positive_pair(kernel_size, "kernel_size")
+    s = positive_pair(stride, "stride")
+    d = positive_pair(dilation, "dilation")
+    pads = []
+    for n_, k_, s_, d_ in zip(n, k, s, d, strict=True):
+        out = -(-n_ // s_)  # ceil(size / stride), in integers
+        total = max((out - 1) * s_ + d_ * (k_ - 1) + 1 - n_, 0)
+        pads.append((total // 2, total - total // 2))
+    return same_kind(pads, size, kernel_size, stride, dilation)
+
+
+def causal_padding(kernel_size: int, dilation: int = 1) -> tuple[int, int]:
+    """The padding of a causal 1-D convolution: ``(dilation·(kernel_size − 1), 0)``, all on the left.
+
+    With these zeros before the signal (``F.pad(x, causal_padding(k, d))``, then ``padding=0``)
+    a stride-1 convolution gives one output per input sample, and output t sees only inputs
+    t − dilation·(kernel_size − 1), …, t: none from the future.
+
+    Parameters
+    ----------
+    kernel_size : int
+        Kernel length; at least 1.
+    dilation : int, default 1
+        Spacing between kernel taps; at least 1.
+
+    Returns
+    -------
+    (int, int)
+        ``(left, right)``, the right always 0.
+
+    Raises
+    ------
+    TypeError
+        A parameter that is not an int (a pair too: causality is along time, one axis); also a
+        ValueError.
+    ValueError
+        A parameter below 1.
+
+    Examples
+    --------
+    >>> causal_padding(3)
+    (2, 0)
+    >>> causal_padding(2, dilation=4)  # a WaveNet layer
+    (4, 0)
+    """
+    k = positive_int(kernel_size, "kernel_size")
+    d = positive_int(dilation, "dilation")
+    return d * (k - 1), 0

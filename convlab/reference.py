@@ -3,7 +3,7 @@
 conv_transpose2d: `conv_transpose2d_naive` (every input pixel stamps the kernel into the output)
 and `conv_transpose2d` (the stamps of all pixels at once, one kernel tap at a time); and for pooling:
 `max_pool2d` and `avg_pool2d` over every window at once, `adaptive_avg_pool2d` and
-`adaptive_max_pool2d` window by window.
+`adaptive_max_pool2d` window by window; and `conv1d`, conv2d on a signal of height 1.
 
 Same semantics as PyTorch: cross-correlation (no kernel flip), batched (N, C, H, W) or
 unbatched (C, H, W) input, weight of shape (out_channels, in_channels / groups, kh, kw),
@@ -35,7 +35,7 @@ from convlab.checks import (
     short,
 )
 
-__all__ = ["conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive", "im2col", "max_pool2d",
+__all__ = ["conv1d", "conv2d", "conv2d_naive", "conv_transpose2d", "conv_transpose2d_naive", "im2col", "max_pool2d",
            "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 
@@ -135,24 +135,31 @@ def _check_conv_args(x, weight, bias, groups):
     weight = number_array(weight, "weight")
     if weight.ndim != 4:
         raise ValueError(f"weight must be 4-D (out_channels, in_channels/groups, kh, kw), got shape {weight.shape}")
+    bias, groups = _check_kernels(weight, bias, groups, xb.shape[1])
+    return xb, weight, bias, groups, unbatched
+
+
+def _check_kernels(weight, bias, groups, in_channels):
+    """Check a weight (out_channels, in_channels/groups, *kernel) against groups, x's channel count and the
+    bias, as F.conv1d and F.conv2d do; return (bias as an array or None, groups)."""
     groups = positive_int(groups, "groups")
-    c_out, c_per_group, kh, kw = weight.shape
-    if kh == 0 or kw == 0:
+    c_out, c_per_group = weight.shape[:2]
+    if 0 in weight.shape[2:]:
         raise ValueError(f"kernel_size must be positive, got weight of shape {weight.shape}")
     if c_out == 0 or c_out % groups:
         raise ValueError(
             f"out_channels (weight.shape[0]) must be a positive multiple of groups={groups}, got {c_out}"
         )
-    if xb.shape[1] != c_per_group * groups:
+    if in_channels != c_per_group * groups:
         raise ValueError(
-            f"x has {xb.shape[1]} channels, but weight of shape {weight.shape} with groups={groups} "
+            f"x has {in_channels} channels, but weight of shape {weight.shape} with groups={groups} "
             f"expects in_channels = weight.shape[1]·groups = {c_per_group * groups}"
         )
     if bias is not None:
         bias = number_array(bias, "bias")
         if bias.shape != (c_out,):
             raise ValueError(f"bias must have shape ({c_out},) to match out_channels, got shape {bias.shape}")
-    return xb, weight, bias, groups, unbatched
+    return bias, groups
 
 
 def _check_output(x, c_out, oh, ow):
@@ -270,6 +277,134 @@ def conv2d_naive(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
                     out[n, o, i, j] = np.sum(window * weight[o])
     if bias is not None:
         out = out + bias[:, None, None]
+    return out[0] if unbatched else out
+
+
+def _single(value, name):
+    """One int from an int or a 1-tuple/list of one, as F.conv1d takes its stride, padding and dilation."""
+    if is_int(value):
+        return int(value)
+    if isinstance(value, (tuple, list)) and len(value) == 1 and is_int(value[0]):
+        return int(value[0])
+    raise ParameterTypeError(f"{name} must be an integer or a 1-tuple of one (a conv1d has one axis, the length), "
+                             f"got {short(value)}")
+
+
+def _as_batch1d(x):
+    """x as a 3-D array (N, C, L), and whether it came without a batch axis."""
+    x = number_array(x, "x")
+    if x.ndim not in (2, 3):
+        raise ValueError(f"x must be 2-D (C, L) or 3-D (N, C, L), got shape {x.shape}")
+    xb, unbatched = (x[None], True) if x.ndim == 2 else (x, False)
+    if xb.shape[0] and xb.shape[1] and xb.shape[2] == 0:
+        raise ValueError(f"x must have a positive length (as in PyTorch, only the batch or channel axis may be "
+                         f"empty), got shape {x.shape}")
+    return xb, unbatched
+
+
+def _geometry1d(xb, weight, stride, padding, dilation):
+    """Check a conv1d's stride, padding and dilation and that the kernel fits; return (s, (before, after), d)."""
+    k, length = weight.shape[2], xb.shape[2]
+    s, d = _single(stride, "stride"), _single(dilation, "dilation")
+    for name, value, raw in (("stride", s, stride), ("dilation", d, dilation)):
+        if value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {raw!r}")
+    allowed = "'valid', 'same' or a non-negative integer (or a 1-tuple of one)"
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"padding must be {allowed}, got {padding!r}")
+        if padding == "same" and s != 1:
+            raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride={stride!r}")
+        pads = same_padding((1, k), (1, d), (1, 1))[2:] if padding == "same" else (0, 0)
+    else:
+        try:
+            p = _single(padding, "padding")
+        except ParameterTypeError:
+            raise ParameterTypeError(f"padding must be {allowed}, got {short(padding)}") from None
+        if p < 0:
+            raise ValueError(f"padding must be a non-negative integer, got {padding!r}")
+        pads = (p, p)
+    span, padded = d * (k - 1) + 1, length + sum(pads)
+    if span > padded:
+        raise ValueError(f"kernel_size {k} with dilation {d} spans {span} samples (effective kernel size), more than "
+                         f"the padded input length {padded} (x's length {length} + padding {sum(pads)}); use a "
+                         "smaller kernel_size or dilation, or more padding")
+    return s, pads, d
+
+
+def conv1d(x: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None, stride: int = 1, padding: int | str = 0,
+           dilation: int = 1, groups: int = 1) -> np.ndarray:
+    """1-D convolution, equal to ``torch.nn.functional.conv1d``: `conv2d` on a signal of height 1.
+
+    Each output sample is the sum, over the input channels of its group, of `kernel_size` input
+    samples `dilation` apart, times the kernel (cross-correlation: no flip).
+
+    Parameters
+    ----------
+    x : array_like
+        Input of shape (C, L) or (N, C, L): channels (features) by length (time); integers,
+        floats or complex numbers (bools are refused, as PyTorch refuses them). Only N and C
+        may be 0.
+    weight : array_like
+        Kernels of shape (out_channels, in_channels / groups, kernel_size).
+    bias : array_like of shape (out_channels,), optional
+        Added to every value of each output channel.
+    stride : int or (int,), default 1
+        Step between neighbouring windows; at least 1.
+    padding : int or (int,) or {"valid", "same"}, default 0
+        Zeros added at each end; "same" keeps the length (stride 1 only) and, for an even span
+        dilation·(kernel_size − 1) + 1, puts the extra zero on the right, as PyTorch does.
+    dilation : int or (int,), default 1
+        Spacing between kernel taps; at least 1.
+    groups : int, default 1
+        Channel groups: each output channel sees in_channels / groups input channels.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (out_channels, OL) for a 2-D `x`, (N, out_channels, OL) for a 3-D one, where
+        OL = floor((L + 2·padding − dilation·(kernel_size − 1) − 1) / stride) + 1, in NumPy's
+        promoted dtype of `x`, `weight` and `bias`.
+
+    Raises
+    ------
+    TypeError
+        An array that does not hold numbers, or a stride, padding or dilation that is not an
+        int or a 1-tuple of one (a pair too, as PyTorch refuses it); also a ValueError.
+    ValueError
+        Shapes that do not fit together (axes, channels, groups, bias), a geometry PyTorch
+        refuses (stride or dilation below 1, negative padding, "same" with a stride, a kernel
+        longer than the padded input), or arrays too large for memory.
+
+    See Also
+    --------
+    conv2d : the convolution this runs, with the signal as a row of height 1.
+
+    Examples
+    --------
+    >>> x = np.array([[1, 2, 4, 7, 11]])
+    >>> conv1d(x, np.array([[[-1, 1]]]))  # a difference filter
+    array([[1, 2, 3, 4]])
+    >>> conv1d(x, np.ones((1, 1, 2), dtype=int), padding="same")  # the extra zero goes on the right
+    array([[ 3,  6, 11, 18, 11]])
+    >>> conv1d(np.zeros((8, 16, 100)), np.zeros((32, 16, 3)), stride=2, dilation=4).shape
+    (8, 32, 46)
+    """
+    xb, unbatched = _as_batch1d(x)
+    weight = number_array(weight, "weight")
+    if weight.ndim != 3:
+        raise ValueError(f"weight must be 3-D (out_channels, in_channels/groups, kernel_size), got shape "
+                         f"{weight.shape}")
+    bias, groups = _check_kernels(weight, bias, groups, xb.shape[1])
+    s, (before, after), d = _geometry1d(xb, weight, stride, padding, dilation)
+    (n, c, length), (c_out, _, k) = xb.shape, weight.shape
+    out_length = (length + before + after - d * (k - 1) - 1) // s + 1
+    check_elements(n * c * (length + before + after), f"x of shape {xb.shape} with padding={padding!r}")
+    check_elements(n * c * k * out_length, f"the im2col matrix of x of shape {xb.shape} with kernel_size {k}")
+    check_elements(n * c_out * out_length, f"the output ({n}, {c_out}, {out_length})")
+    pad2d = "same" if padding == "same" else (0, before)  # "same" may pad one more on the right: conv2d knows how
+    out = conv2d(xb[:, :, None, :], weight[:, :, None, :], bias, stride=(1, s), padding=pad2d, dilation=(1, d),
+                 groups=groups)[:, :, 0, :]
     return out[0] if unbatched else out
 
 

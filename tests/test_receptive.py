@@ -316,3 +316,78 @@ def test_uniform_spread_needs_a_positive_integer_size():
     for bad, error in [(0, ValueError), (-2, ValueError), (2.5, TypeError), (True, TypeError), ((3, 3), TypeError)]:
         with pytest.raises(error, match="size must be a positive integer"):
             uniform_spread(bad)
+
+
+# --- 1-D stacks: layer tuples along one axis (WaveNet, TCN) ----------------------------------------
+
+WAVENET = [(2, 1, 0, 2**i) for i in range(10)]  # kernel 2, dilations 1, 2, 4, …, 512
+
+
+def along_width(layers):
+    """The same layers on a signal of height 1: kernel (1, k), stride (1, s), padding (0, p), dilation (1, d)."""
+    return [((1, k), (1, s), (0, p), (1, d)) for k, s, p, d in layers]
+
+
+def conv1d_stack(layers, causal=False):
+    """A one-channel stack of Conv1d with all-ones kernels and no bias (each causal: padded on the left only)."""
+    modules = []
+    for k, s, p, d in layers:
+        if causal:
+            modules.append(nn.ConstantPad1d((d * (k - 1), 0), 0.0))
+        conv = nn.Conv1d(1, 1, k, stride=s, padding=0 if causal else p, dilation=d, bias=False)
+        nn.init.ones_(conv.weight)
+        modules.append(conv)
+    return nn.Sequential(*modules).double()
+
+
+def signal_gradient(network, length, unit):
+    """∂ output[unit] / ∂ input of a 1-D network, for an input of `length` samples."""
+    x = torch.zeros(1, 1, length, dtype=torch.float64, requires_grad=True)
+    network(x)[0, 0, unit].backward()
+    return x.grad[0, 0].numpy()
+
+
+def test_the_wavenet_stack_reaches_1024_samples_each_by_exactly_one_path():
+    fields = receptive_field(WAVENET)
+    assert [f.size for f in fields] == [2 ** (i + 1) for i in range(10)]
+    assert fields[-1] == RF(1024, 1, 511.5)  # ints: the same along both axes of a square
+    assert receptive_field(along_width(WAVENET))[-1] == RF((1, 1024), (1, 1), (0.0, 511.5))
+    np.testing.assert_equal(coverage(along_width(WAVENET)), np.ones((1, 1024), dtype=np.int64))
+    square = coverage(WAVENET)  # int tuples give the outer product of two such rows
+    assert square.shape == (1024, 1024) and square.dtype == np.int64 and (square == 1).all()
+
+
+def test_the_causal_wavenet_stack_in_torch_sees_the_1024_samples_up_to_now():
+    network = conv1d_stack(WAVENET, causal=True)
+    with torch.no_grad():
+        assert network(torch.zeros(1, 1, 1500, dtype=torch.float64)).shape == (1, 1, 1500)  # causal: length kept
+    grad = signal_gradient(network, 1500, unit=1400)
+    np.testing.assert_equal(np.flatnonzero(grad), np.arange(1400 - 1023, 1401))
+    np.testing.assert_equal(grad[1400 - 1023:1401], coverage(along_width(WAVENET))[0])  # one path each
+
+
+def test_a_schedule_of_equal_dilations_leaves_holes_and_a_repeated_one_does_not():
+    np.testing.assert_equal(coverage(along_width([(2, 1, 0, 2)] * 3))[0], [1, 0, 3, 0, 3, 0, 1])  # odd lags: never
+    repeated = coverage(along_width([(2, 1, 0, d) for d in (1, 2, 4) * 2]))[0]  # WaveNet repeats its blocks
+    assert len(repeated) == 15 and repeated.min() > 0 and repeated.sum() == 2**6 and repeated.max() > 1
+    grad = signal_gradient(conv1d_stack([(2, 1, 0, 2)] * 3), 7, unit=0)
+    np.testing.assert_equal(grad, [1, 0, 3, 0, 3, 0, 1])  # torch counts the same paths
+
+
+@given(st.lists(st.tuples(st.integers(1, 4), st.integers(1, 2), st.integers(0, 2), st.integers(1, 4)),
+                min_size=1, max_size=4))
+def test_1d_field_and_coverage_equal_the_gradient_of_a_conv1d_stack(layers):
+    size, unit, field = inside_unit([("conv", g) for g in layers])
+    row = receptive_field(along_width(layers))[-1]
+    assert row == RF((1, field.size), (1, field.jump), (0.0, field.start))  # the square's answer, along one axis
+    grad = signal_gradient(conv1d_stack(layers), size, unit)
+    first = int(field.start + unit * field.jump - (field.size - 1) / 2)
+    nonzero = np.flatnonzero(grad)
+    assert (nonzero.min(), nonzero.max()) == (first, first + field.size - 1)  # exactly the field: its ends are seen
+    np.testing.assert_equal(grad[first:first + field.size], coverage(along_width(layers))[0])
+    assert grad.sum() == coverage(along_width(layers)).sum()
+
+
+def test_conv1d_modules_are_refused_by_name_use_layer_tuples():
+    with pytest.raises(ValueError, match="cannot handle a Conv1d layer; allowed are \\(kernel_size, stride"):
+        receptive_field(nn.Sequential(nn.Conv1d(1, 1, 2, dilation=2)))
