@@ -9,8 +9,6 @@ PYTHON := $(VENV)/bin/python
 PIP := $(PYTHON) -m pip --disable-pip-version-check
 INSTALLED := $(VENV)/.installed
 LOCK := requirements.lock
-# --no-compile: Python compiles what it imports, when it first imports it; compiling every module of every
-# package at install time (torch's thousands) took a third of a fresh install.
 # The lock pins the CPU build of torch (a local version, 2.13.0+cpu), which PyPI does not serve:
 # where pip's own configuration does not find it, the install is retried with PyTorch's CPU index.
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
@@ -27,9 +25,9 @@ timed = TIMEFORMAT='[time] $(1): %1R s'; time
 
 $(INSTALLED): $(LOCK) pyproject.toml
 	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
-	$(call timed,install) { $(PIP) install --quiet --no-compile -r $(LOCK) || \
+	$(call timed,install) { $(PIP) install --quiet -r $(LOCK) || \
 	  { echo "Retrying with PyTorch's CPU index ($(TORCH_CPU_INDEX)) for torch's CPU build"; \
-	    $(PIP) install --quiet --no-compile --extra-index-url $(TORCH_CPU_INDEX) -r $(LOCK); }; }
+	    $(PIP) install --quiet --extra-index-url $(TORCH_CPU_INDEX) -r $(LOCK); }; }
 	$(PIP) install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
