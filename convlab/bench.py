@@ -120,15 +120,18 @@ def time_explorer(factory, steps=40, seed=0):
 
 def time_steps(factory, steps=40, seed=0):
     """Medians over `steps` random control changes: ms of an update (compute, describe the scene,
-    send what changed to the browser), of a plain from-scratch redraw, of a batched one, and the
-    bytes the update sent."""
+    send what changed to the browser), of a plain from-scratch redraw, of a batched one, the
+    bytes the update sent, and the ms of the code line (built and written as HTML: part of the update)."""
+    from convlab.explorers.base import code_html
+
     explorer, rng = factory(), np.random.default_rng(seed)
     rows = []
     for _ in range(steps):
         update = _timed(lambda: random_change(explorer, rng))
         sent = explorer.browser.sent
+        code = _timed(lambda: code_html(*(explorer.code() or (None, None))))
         rows.append((update, _timed(lambda: redraw_from_scratch(explorer)),
-                     _timed(lambda: redraw_from_scratch(explorer, plain=False)), sent))
+                     _timed(lambda: redraw_from_scratch(explorer, plain=False)), sent, code))
     return tuple(statistics.median(column) for column in zip(*rows, strict=True))
 
 
@@ -205,12 +208,14 @@ def main(argv=None):
     print("  update: compute, describe the scene, send what changed to the canvas (kernel time, no rasterizing)\n"
           "  sent: bytes of the traits that changed (median per step)\n"
           "  redraw: as a plain `interact` callback: a new figure, one artist per cell, number and line, savefig\n"
-          "  new figure, batched: a new figure drawn by the explorer's own Agg renderer")
+          "  new figure, batched: a new figure drawn by the explorer's own Agg renderer\n"
+          "  code ms: of the update, building the PyTorch code line under the picture")
     print(f"{'explorer':24} {'update ms':>9} {'sent KB':>8} {'redraw ms':>9} {'speed-up':>8}   "
-          f"{'new figure, batched ms':>22}")
+          f"{'new figure, batched ms':>22} {'code ms':>8}")
     for name, factory in explorer_cases():
-        update, redraw, batched, sent = time_steps(factory, args.steps)
-        print(f"{name:24} {update:9.1f} {sent / 1e3:8.1f} {redraw:9.1f} {redraw / update:7.1f}×   {batched:22.1f}")
+        update, redraw, batched, sent, code = time_steps(factory, args.steps)
+        print(f"{name:24} {update:9.1f} {sent / 1e3:8.1f} {redraw:9.1f} {redraw / update:7.1f}×   {batched:22.1f} "
+              f"{code:8.3f}")
         if update > UPDATE_BUDGET_MS or redraw / update < SPEEDUP_BUDGET or (name not in PHOTOS and
                                                                              sent > BYTES_TARGET):
             missed.append(name)

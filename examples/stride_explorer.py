@@ -36,6 +36,10 @@ class StrideExplorer(Explorer):
         return dict(size=v["size"], kernel_size=v["kernel_size"], stride=v["stride"], output_size=out,
                     position=v["position"], start=v["position"] * v["stride"])
 
+    def code(self):  # the PyTorch code of the picture, and the shape of the `out` it assigns
+        n, k, s, out = (self.state[name] for name in ("size", "kernel_size", "stride", "output_size"))
+        return f"out = F.conv1d(torch.randn(1, 1, {n}), torch.randn(1, 1, {k}), stride={s})", (1, 1, out)
+
     def draw(self):  # describe the picture of self.state on self.scene
         st, scene = self.state, self.scene
         n, out = st["size"], st["output_size"]

@@ -39,7 +39,7 @@ def test_the_example_explorer_is_short_and_registered():
     import sys
 
     source = ROOT / "examples" / "stride_explorer.py"
-    assert len(source.read_text().splitlines()) <= 60
+    assert len(source.read_text().splitlines()) <= 65  # as CONTRIBUTING.md says
     sys.path.insert(0, str(source.parent))
     import stride_explorer
 

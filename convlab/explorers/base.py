@@ -17,10 +17,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from convlab import agg, canvas, draw
+from convlab.explorers import saving
 from convlab.explorers.controls import Choice, Int, Toggle, choices, freeze, limit, offer, snap
 
 __all__ = ["Explorer", "Int", "Choice", "Toggle", "choices", "limit", "offer", "freeze", "as_pool", "products",
-           "per_layer", "readonly"]
+           "per_layer", "readonly", "call"]
 
 
 def products(window, kernel, most=9):
@@ -63,6 +64,22 @@ def readonly(state):
 
 
 READOUT_STYLE = "font-family:monospace;font-size:13px;line-height:1.5"
+CODE_STYLE = "font-size:12.5px;line-height:1.4;margin:4px 0;padding:4px 8px;background:#f6f8fa;border-radius:4px"
+
+
+def code_html(code, out_shape):
+    """The code line shown under the picture, with the shape of its `out` as PyTorch prints it."""
+    if code is None:
+        return ""
+    shape = f"# out.shape == torch.Size([{', '.join(map(str, out_shape))}])"
+    return f"<pre style='{CODE_STYLE}'>{html.escape(code)}\n{html.escape(shape)}</pre>"
+
+
+def call(name, *args, **kwargs):
+    """Python source of a call, e.g. call("nn.Conv2d", 3, 4, kernel_size=3, bias=False) → 'nn.Conv2d(3, 4,
+    kernel_size=3, bias=False)'; keyword arguments given as None are left out."""
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items() if v is not None]
+    return f"{name}({', '.join(parts)})"
 
 
 class Explorer:
@@ -98,6 +115,7 @@ class Explorer:
         self._lock = threading.RLock()
         self.readout = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px", height="200px", overflow="auto"))
         self.errors = widgets.Output()
+        self.code_view = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))  # the PyTorch code of the picture
         self.canvas = canvas.Canvas(layout=widgets.Layout(max_width="100%"))  # the live picture, drawn in the browser
         self.fig = Figure(figsize=self.figsize, dpi=self.dpi)  # not pyplot: no global state, no stray display
         FigureCanvasAgg(self.fig)
@@ -118,12 +136,14 @@ class Explorer:
         self._refuse_moved(declared, values)
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
-        parts = [self.layout_controls(), self.canvas, self.readout, self.errors]
+        parts = [self.layout_controls(), self.canvas, self.code_view, self.readout, self.errors]
         if self.accepts_picture:
             self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Your picture…",
                                              layout=widgets.Layout(width="200px"))
             self.upload.observe(self._on_upload, names="value")
             parts.insert(1, self.upload)
+        self.saver = saving.save_button(self)  # Save: the picture (and its animation) next to the notebook
+        parts.insert(1, self.saver)
         self.widget = widgets.VBox(parts)
 
     # -- to implement -------------------------------------------------------------------
@@ -151,6 +171,12 @@ class Explorer:
     def describe(self):
         """The readout: a list of lines of HTML."""
         return []
+
+    def code(self):
+        """The PyTorch code of what the picture shows at the current settings, as (code, out_shape): code that,
+        given `torch`, `nn` and `F`, assigns `out`, and the shape convlab computed for it (a tuple). Built from
+        `self.state` as strings: it imports nothing. None: no code (default)."""
+        return None
 
     accepts_picture = False  # True: the explorer shows a picture, and `set_picture` can replace it
 
@@ -246,10 +272,12 @@ class Explorer:
                 for name, play in self.plays.items():
                     play.max = self.controls[name].max
                 self.state = readonly(self.compute())
+                self.state["code"], self.state["out_shape"] = self.code() or (None, None)
                 self.draw()
                 self.scene.values, self.scene.strides = self.view_at()
                 self.send()
                 self.readout.value = self.readout_html()
+                self.code_view.value = code_html(self.state["code"], self.state["out_shape"])
             if self.errors.outputs:
                 self.errors.outputs = ()  # the last error is fixed: do not leave its traceback behind
         except Exception:
@@ -323,6 +351,12 @@ class Explorer:
         with self._lock:
             self.render()
             return agg.figure_png(self.fig)
+
+    def save(self, path, control=None, fps=2, dpi=None):
+        """Write the current picture to `path`: PNG (at `dpi`, default 200: fit for a projector), SVG or
+        PDF by the extension; a .gif steps `control` (default: the Play control) through every value it
+        offers, `fps` frames a second, and leaves the explorer as it was. Returns the Path written."""
+        return saving.save(self, path, control=control, fps=fps, dpi=dpi)
 
     def pixel(self, x, y):
         """The (row, column) of the picture's pixel at the point (x, y), in cells of the scene."""

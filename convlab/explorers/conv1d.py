@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.colors import to_rgba
 
 from convlab import draw
-from convlab.explorers.base import Explorer, Int, Toggle, as_pool, freeze, limit
+from convlab.explorers.base import Explorer, Int, Toggle, as_pool, call, freeze, limit
 from convlab.receptive import receptive_field
 
 __all__ = ["Conv1dExplorer"]
@@ -169,6 +169,15 @@ class Conv1dExplorer(Explorer):
             holes=int((inputs[fed.min():fed.max() + 1] == 0).sum()) if fed.size else 0,
             receptive_field=reach, params=k * len(dilations), plain_layers=plain_layers, plain_params=k * plain_layers,
         )
+
+    def code(self):
+        st = self.state
+        layers = [f"nn.ConstantPad1d({pad}, 0.0), " + call("nn.Conv1d", 1, 1, st["kernel_size"], stride=st["stride"],
+                                                          dilation=d, bias=False)
+                  for pad, d in zip(st["pads"], st["dilations"], strict=True)]
+        body = ",\n    ".join(layers)
+        return (f"stack = nn.Sequential(\n    {body})\nout = stack(torch.randn(1, 1, {st['length']}))",
+                (1, 1, st["output_lengths"][-1]))
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

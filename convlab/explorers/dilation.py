@@ -10,7 +10,7 @@ from matplotlib.colors import to_rgba
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_output_size, effective_kernel_size
-from convlab.explorers.base import Explorer, Int, freeze, limit, per_layer, products
+from convlab.explorers.base import Explorer, Int, call, freeze, limit, per_layer, products
 from convlab.receptive import coverage, receptive_field
 
 __all__ = ["DilationExplorer"]
@@ -97,6 +97,14 @@ class DilationExplorer(Explorer):
             fields=receptive_field(stack), coverage=counts, holes=int((counts == 0).sum()),
             common_factor=gcd(*dilations),
         )
+
+    def code(self):
+        st = self.state
+        n, k, out = st["input_size"], st["kernel_size"], st["output_size"]
+        layer = call("nn.Conv2d", 1, 1, kernel_size=k, padding=st["padding"], dilation=st["dilation"], bias=False)
+        stack = ", ".join(call("nn.Conv2d", 1, 1, k, dilation=d, bias=False) for d in st["dilations"])
+        return (f"layer = {layer}\nout = layer(torch.randn(1, 1, {n}, {n}))\n"
+                f"stack = nn.Sequential({stack})  # the stack on the right"), (1, 1, out, out)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

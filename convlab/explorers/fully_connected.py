@@ -120,6 +120,16 @@ class FCEquivalenceExplorer(Explorer):
             fc1_params=HIDDEN * channels * 49 + HIDDEN, conv7_params=conv_params(channels, HIDDEN, 7),
         )
 
+    def code(self):
+        st = self.state
+        c, n, side = st["channels"], st["input_size"], st["scores"].shape[1]
+        code = (f"features = nn.Sequential(nn.Conv2d(1, {c}, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d({c}, {c}, 3), "
+                f"nn.ReLU(), nn.MaxPool2d(2))\n"
+                f"head = nn.Sequential(nn.Conv2d({c}, {HIDDEN}, 7), nn.ReLU(), nn.Conv2d({HIDDEN}, {CLASSES}, 1))"
+                f"  # fc1, fc2 as convolutions\n"
+                f"out = head(features(torch.randn(1, 1, {n}, {n})))  # a {side}×{side} map of {CLASSES} scores")
+        return code, (1, CLASSES, side, side)
+
     # -- picture --------------------------------------------------------------------------
     def draw(self):
         st, scene = self.state, self.scene

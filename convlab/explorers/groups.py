@@ -10,7 +10,7 @@ from matplotlib import colormaps
 
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
-from convlab.explorers.base import Choice, Explorer, Int, Toggle, freeze, limit, offer
+from convlab.explorers.base import Choice, Explorer, Int, Toggle, call, freeze, limit, offer
 
 __all__ = ["GroupConvExplorer", "connections"]
 
@@ -95,6 +95,14 @@ class GroupConvExplorer(Explorer):
             params=params, macs=macs, standard_params=standard_params, standard_macs=standard_macs,
             ratio=params / standard_params,
         )
+
+    def code(self):
+        st = self.state
+        c_in, c_out, n, k = st["in_channels"], st["out_channels"], st["input_size"], st["kernel_size"]
+        layer = call("nn.Conv2d", c_in, c_out, kernel_size=k, padding="same", groups=st["groups"], bias=False)
+        if st["pointwise"]:
+            layer = f"nn.Sequential({layer}, {call('nn.Conv2d', c_out, st['final_channels'], 1, bias=False)})"
+        return f"layer = {layer}\nout = layer(torch.randn(1, {c_in}, {n}, {n}))", (1, st["final_channels"], n, n)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

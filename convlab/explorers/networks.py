@@ -10,7 +10,7 @@ from matplotlib import colormaps
 from convlab import draw
 from convlab.arithmetic import conv_output_size
 from convlab.checks import is_int
-from convlab.explorers.base import Choice, Explorer, Int, limit
+from convlab.explorers.base import Choice, Explorer, Int, call, limit
 from convlab.images import grace_hopper, load
 from convlab.receptive import coverage, layer_geometry, receptive_field, spread, uniform_spread
 
@@ -39,6 +39,30 @@ def network_layers(network):
         side = conv_output_size(side, k, stride=s, padding=p, dilation=d)
         layers.append((name, (k, s, p, d), side, field))
     return layers
+
+
+@cache
+def layer_calls(network):
+    """For one network: the source of each main-path layer (as `network_layers` lists them), e.g.
+    'nn.Conv2d(64, 64, kernel_size=3, stride=1, padding=1, bias=False)', with its input and output channels."""
+    import torch
+
+    from convlab import models
+
+    with torch.device("meta"):
+        model = models.MODELS[NETWORKS[network]]()
+    calls, channels = [], 3
+    for _, module in models.named_layers(model):
+        (k, _), (s, _), (p, _), (d, _) = layer_geometry(module)[0]
+        if hasattr(module, "out_channels"):
+            groups = module.groups if module.groups > 1 else None
+            source = call("nn.Conv2d", module.in_channels, module.out_channels, kernel_size=k, stride=s, padding=p,
+                          dilation=d if d > 1 else None, groups=groups, bias=module.bias is not None)
+            calls.append((source, channels, module.out_channels))
+            channels = module.out_channels
+        else:
+            calls.append((call(f"nn.{type(module).__name__}", k, stride=s, padding=p), channels, channels))
+    return calls
 
 
 @lru_cache(maxsize=256)
@@ -135,6 +159,14 @@ class ReceptiveFieldExplorer(Explorer):
             inside=inside[0] * inside[1] / field.size ** 2, paths=counts, spread=spread(counts),
             uniform_spread=uniform_spread(field.size),
         )
+
+    def code(self):
+        st = self.state
+        source, c_in, c_out = layer_calls(st["network"])[st["layer"]]
+        side = network_layers(st["network"])[st["layer"] - 1][2] if st["layer"] else SIZE  # its input's side
+        code = (f"layer = {source}  # {st['name']} of {st['network']}\n"
+                f"out = layer(torch.randn(1, {c_in}, {side}, {side}))  # its input, at {SIZE}×{SIZE}")
+        return code, (1, c_out, st["side"], st["side"])
 
     # -- picture --------------------------------------------------------------------------
     picture_top = 0.86  # the picture's axes end here; the titles sit above

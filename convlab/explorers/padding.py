@@ -70,6 +70,20 @@ class PaddingExplorer(Explorer):
                     available=tuple(name for name in CONVENTIONS if name in outputs),
                     tf_output=-(-n // s))
 
+    def code(self):
+        st = self.state
+        n, k, s, d = st["input_size"], st["kernel_size"], st["stride"], st["dilation"]
+        lines = [f"x, weight = torch.randn(1, 1, {n}), torch.randn(1, 1, {k})"]
+        calls = {"PyTorch 'same'": ("same", "padding='same'"), "k // 2": ("half", f"padding={k // 2}"),
+                 "valid": ("valid", "padding='valid'")}
+        for name, (variable, padding) in calls.items():
+            if not isinstance(st["pads"][name], str):  # what PyTorch refuses is left out
+                stride = "" if name == "PyTorch 'same'" else f", stride={s}"
+                lines.append(f"{variable} = F.conv1d(x, weight{stride}, {padding}, dilation={d})")
+        pad = tuple(st["pads"]["TensorFlow SAME"])
+        lines.append(f"out = F.conv1d(F.pad(x, {pad}), weight, stride={s}, dilation={d})  # TensorFlow's SAME")
+        return "\n".join(lines), (1, 1, st["outputs"]["TensorFlow SAME"])
+
     # -- picture --------------------------------------------------------------------------
     def draw(self):
         st, scene = self.state, self.scene

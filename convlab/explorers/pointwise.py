@@ -7,7 +7,7 @@ import numpy as np
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
 from convlab.checks import pair
-from convlab.explorers.base import Explorer, Int, as_pool, limit
+from convlab.explorers.base import Explorer, Int, as_pool, call, limit
 
 __all__ = ["PointwiseExplorer"]
 
@@ -76,6 +76,12 @@ class PointwiseExplorer(Explorer):
             compare_kernel=k, compare_params=conv_params(c_in, c_out, k, bias=False),
             compare_macs=conv_macs(c_in, c_out, k, size),  # padding "same": the same output size
         )
+
+    def code(self):
+        st = self.state
+        (h, w), c_in, c_out = st["input_size"], st["in_channels"], st["out_channels"]
+        layer = call("nn.Conv2d", c_in, c_out, kernel_size=1, bias=False)
+        return f"layer = {layer}\nout = layer(torch.randn(1, {c_in}, {h}, {w}))", (1, c_out, h, w)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

@@ -7,7 +7,7 @@ from matplotlib.colors import to_rgba
 
 from convlab import draw, reference
 from convlab.arithmetic import pool_geometry
-from convlab.explorers.base import Choice, Explorer, Int, Toggle, as_pool, limit
+from convlab.explorers.base import Choice, Explorer, Int, Toggle, as_pool, call, limit
 
 __all__ = ["PoolingExplorer"]
 
@@ -170,6 +170,17 @@ class PoolingExplorer(Explorer):
             window=window, value=out[i, j], uncovered=max(0, n + 2 * p - ((m - 1) * s + span)),
             hanging=side - (n + 2 * p), params=0, conv_params=k * k,
         )
+
+    def code(self):
+        st = self.state
+        n, m, common = st["input_size"], st["output_size"], dict(stride=st["stride"], padding=st["padding"])
+        if st["kind"] == "max":
+            layer = call("nn.MaxPool2d", st["kernel_size"], **common, dilation=st["dilation"],
+                         ceil_mode=st["ceil_mode"])
+        else:
+            layer = call("nn.AvgPool2d", st["kernel_size"], **common, ceil_mode=st["ceil_mode"],
+                         count_include_pad=st["count_include_pad"])
+        return f"layer = {layer}\nout = layer(torch.randn(1, 1, {n}, {n}))", (1, 1, m, m)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

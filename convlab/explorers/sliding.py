@@ -7,7 +7,7 @@ from matplotlib.colors import to_rgba
 from convlab import draw, reference
 from convlab.arithmetic import conv_macs, conv_output_size, conv_params, effective_kernel_size
 from convlab.checks import pair
-from convlab.explorers.base import Explorer, Int, as_pool, limit, products
+from convlab.explorers.base import Explorer, Int, as_pool, call, limit, products
 
 __all__ = ["SlidingKernelExplorer"]
 
@@ -124,6 +124,14 @@ class SlidingKernelExplorer(Explorer):
             macs=conv_macs(v["in_channels"], v["out_channels"], k, (oh, ow)),
             x=x, weight=weight, output=out, padded=padded, window=window,
         )
+
+    def code(self):
+        st = self.state
+        (h, w), (kh, kw), (oh, ow) = st["input_size"], st["kernel_size"], st["output_size"]
+        c_in, c_out = st["in_channels"], st["out_channels"]
+        layer = call("nn.Conv2d", c_in, c_out, kernel_size=kh if kh == kw else (kh, kw), stride=st["stride"],
+                     padding=st["padding"], dilation=st["dilation"], bias=False)
+        return f"layer = {layer}\nout = layer(torch.randn(1, {c_in}, {h}, {w}))", (1, c_out, oh, ow)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

@@ -6,7 +6,7 @@ import numpy as np
 
 from convlab import draw
 from convlab.arithmetic import conv_macs, conv_params
-from convlab.explorers.base import Explorer, Int, Toggle, freeze, per_layer
+from convlab.explorers.base import Explorer, Int, Toggle, call, freeze, per_layer
 from convlab.receptive import receptive_field
 from convlab.stacking import compose, dilate
 
@@ -89,6 +89,15 @@ class StackedKernelExplorer(Explorer):
             single_params=conv_params(CHANNELS, CHANNELS, size, bias=False),
             stack_macs=n * conv_macs(CHANNELS, CHANNELS, k, MAP), single_macs=conv_macs(CHANNELS, CHANNELS, size, MAP),
         )
+
+    def code(self):
+        st = self.state
+        layers = [call("nn.Conv2d", 1, 1, st["kernel_size"], dilation=d, bias=False) for d in st["dilations"]]
+        joint = ", nn.ReLU(), " if st["relu"] else ", "
+        size = st["size"]
+        code = (f"stack = nn.Sequential({joint.join(layers)})\n"
+                f"out = stack(torch.randn(1, 1, {size}, {size}))  # one unit, whose field is {size}×{size}")
+        return code, (1, 1, 1, 1)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):

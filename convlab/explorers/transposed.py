@@ -8,7 +8,7 @@ from matplotlib.colors import to_rgba
 
 from convlab import draw, reference
 from convlab.arithmetic import conv_output_size, conv_transpose_output_size
-from convlab.explorers.base import Choice, Explorer, Int, as_pool, limit
+from convlab.explorers.base import Choice, Explorer, Int, as_pool, call, limit
 
 __all__ = ["TransposedConvExplorer"]
 
@@ -106,6 +106,13 @@ class TransposedConvExplorer(Explorer):
             forward=forward, forward_size=conv_output_size(m, k, s, p, d),
             overlaps=(int(counts.min()), int(counts.max())), params=k * k, macs=n * n * k * k,
         )
+
+    def code(self):
+        st = self.state
+        n, m = st["input_size"], st["output_size"]
+        layer = call("nn.ConvTranspose2d", 1, 1, kernel_size=st["kernel_size"], stride=st["stride"],
+                     padding=st["padding"], output_padding=st["output_padding"], dilation=st["dilation"], bias=False)
+        return f"layer = {layer}\nout = layer(torch.randn(1, 1, {n}, {n}))", (1, 1, m, m)
 
     # -- picture --------------------------------------------------------------------------
     def draw(self):
