@@ -185,14 +185,42 @@ def receptive_field(layers: Layers) -> list[RF]:
     square = _all_square(layers) and all(len(set(v)) == 1 for g in geometries for v in g)
     size, jump, twice_start = [1, 1], [1, 1], [0, 0]  # 2·start stays an integer: exact for any depth
     fields = []
-    for k, s, p, d in geometries:
+    for geometry in geometries:
         for axis in (0, 1):
-            span = d[axis] * (k[axis] - 1)  # k_eff − 1
-            size[axis] += span * jump[axis]
-            twice_start[axis] += (span - 2 * p[axis]) * jump[axis]
-            jump[axis] *= s[axis]
+            size[axis], jump[axis], twice_start[axis] = field_step(size[axis], jump[axis], twice_start[axis],
+                                                                   *(v[axis] for v in geometry))
         fields.append(_field(size, jump, twice_start, square))
     return fields
+
+
+def field_step(size: int, jump: int, twice_start: int, kernel_size: int, stride: int, padding: int,
+               dilation: int) -> tuple[int, int, int]:
+    """One layer of the recurrence along one axis, in integers: (size, jump, 2·start) after the
+    layer from those before it (twice the start, so that it stays exact). The step
+    `receptive_field` takes for each layer, and `convlab.network.summary` for each node.
+
+    Parameters
+    ----------
+    size, jump, twice_start : int
+        The field before the layer: its size, its jump and twice its start.
+    kernel_size, stride, padding, dilation : int
+        The layer's geometry along this axis (the padding before the input), unchecked.
+
+    Returns
+    -------
+    (int, int, int)
+        size + dilation·(kernel_size − 1)·jump, jump·stride, and
+        twice_start + (dilation·(kernel_size − 1) − 2·padding)·jump.
+
+    Examples
+    --------
+    >>> field_step(1, 1, 0, 3, 2, 1, 1)  # a 3×3 stride-2 convolution with padding 1 on the input
+    (3, 2, 0)
+    >>> field_step(3, 2, 0, 2, 1, 0, 1)  # then a 2×2 window with no padding: start 0.5·2 = 1
+    (5, 2, 2)
+    """
+    span = dilation * (kernel_size - 1)  # k_eff − 1
+    return size + span * jump, jump * stride, twice_start + (span - 2 * padding) * jump
 
 
 def _field(size, jump, twice_start, square):
