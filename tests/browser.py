@@ -328,6 +328,23 @@ def readout(area):
     return " ".join(el.inner_text() for el in area.locator(".widget-html").all())
 
 
+def code_line(area):
+    """The text of the PyTorch code shown under the explorer's picture ('' if none is shown)."""
+    block = area.locator(".widget-html pre")
+    return block.first.inner_text() if block.count() and block.first.is_visible() else ""
+
+
+def changes(read, before, within_s=5.0):
+    """Whether `read()` differs from `before` within `within_s` seconds (a widget message may come just after
+    the picture)."""
+    end = time.perf_counter() + within_s
+    while read() == before:
+        if time.perf_counter() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
 def step_view_only(page, area, kernel, label, steps, console, what):
     """Steps of the view-only slider labelled `label` (the first a warm-up); the kernel must follow each one: its
     readout changes once the step has reached it."""
