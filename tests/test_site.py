@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -95,7 +96,8 @@ def test_the_notebooks_have_the_features_tested_here():
 
 
 def test_every_notebook_has_a_page_and_stale_pages_are_gone(site):
-    assert sorted(p.name for p in site.iterdir()) == PAGES
+    assert sorted(p.name for p in site.iterdir() if p.suffix == ".html") == PAGES
+    assert all(re.fullmatch(r"\d\d_[\w-]+-animation-\d+\.gif", p.name) for p in site.iterdir() if p.suffix != ".html")
 
 
 @pytest.mark.parametrize("target, expected", [
@@ -121,7 +123,7 @@ def test_index_links_every_notebook_page(site):
 def test_local_links_resolve(site, name):
     targets = {href.split("#")[0] for href in HREF.findall(read(site, name))}
     assert not {t for t in targets if t.endswith((".ipynb", ".md"))}, "links left pointing at notebooks"
-    missing = {t for t in targets if t.endswith(".html") and "://" not in t and not (site / t).exists()}
+    missing = {t for t in targets if t.endswith((".html", ".gif")) and "://" not in t and not (site / t).exists()}
     assert not missing
 
 
@@ -148,6 +150,23 @@ def test_explorers_show_their_saved_pictures_not_widgets(site, path):
 def test_animations_keep_their_controls(site, path):
     text = read(site, page_of(path))
     assert 'title="Play"' in text and "anim-slider" in text
+
+
+@pytest.mark.parametrize("path", ANIMATED, ids=lambda p: p.stem)
+def test_each_animation_is_offered_as_a_gif_of_its_own_frames(site, path):
+    from PIL import Image, ImageSequence
+
+    text = read(site, page_of(path))
+    players = text.count('title="Play"')
+    offered = re.findall(r'<a [^>]*href="([^"]+\.gif)"[^>]*>This animation as a GIF</a> \((\d+) frames', text)
+    assert len(offered) == players >= 1
+    for name, frames in offered:
+        with Image.open(site / name) as gif:
+            shown = [frame.convert("RGB") for frame in ImageSequence.Iterator(gif)]
+        # Pillow stores two equal pictures in a row as one frame: at most the player's frames, and moving
+        assert 2 <= len(shown) <= int(frames) and shown[0].size[0] >= 400
+        pictures = [np.asarray(frame).tobytes() for frame in shown]
+        assert len(set(pictures)) >= 2
 
 
 LESSONS = [p for p in NOTEBOOKS if p.name != "00_index.ipynb"]

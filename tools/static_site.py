@@ -6,16 +6,22 @@ network, so site/index.html opens straight from the file system.
 
 Explorers are live widgets, which need a running kernel; on the site each one shows the
 picture it saved beside the widget. Animations made with to_jshtml() keep playing: they are
-plain inline JavaScript.
+plain inline JavaScript; each is also offered as a GIF (its own frames), for a slide.
 """
 
+import base64
+import io
 import re
 import sys
 import time
 from pathlib import Path
 
 import nbformat
+import numpy as np
 from nbconvert import HTMLExporter
+from PIL import Image
+
+from convlab.explorers.saving import quantized
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -43,6 +49,9 @@ OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- endblock codecell -%}
 """
 
+# In a to_jshtml player: its frames, in order, and the ms between them.
+FRAME = re.compile(r'frames\[\d+\] = "data:image/png;base64,([A-Za-z0-9+/=\\\s]+)"')  # lines end in a backslash
+INTERVAL = re.compile(r"new Animation\(frames, img_id, slider_id, ([0-9.]+)")
 # A markdown link target `](target)` or an HTML one `href="target"`.
 LINK = re.compile(r'(\]\(|href=")([^)\s"]+)')
 
@@ -95,6 +104,41 @@ def static_outputs(outputs):
     return kept
 
 
+def gif_of_player(page, path):
+    """The frames of a to_jshtml player (its HTML, `page`) as a looping GIF at `path`; how many frames
+    it has, or 0 where `page` holds no player."""
+    frames = FRAME.findall(page)
+    if not frames:
+        return 0
+    pictures = [np.asarray(Image.open(io.BytesIO(base64.b64decode(re.sub(r"[\\\s]", "", frame)))).convert("RGBA"))
+                for frame in frames]
+    interval = INTERVAL.search(page)
+    first, *rest = quantized(pictures)
+    first.save(path, format="GIF", save_all=True, append_images=rest, loop=0,
+               duration=round(float(interval[1])) if interval else 500)
+    return len(frames)
+
+
+def animations_as_gifs(nb, out, stem):
+    """After each animation's player, a link to the same animation as a GIF, written to `out`."""
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for output in cell.outputs:
+            outputs.append(output)
+            page = output.get("data", {}).get("text/html", "")
+            page = "".join(page) if isinstance(page, list) else page
+            name = f"{stem}-animation-{count + 1}.gif"
+            if "convlab_anim" in page and (frames := gif_of_player(page, out / name)):
+                count += 1
+                link = f'<p><a href="{name}" download>This animation as a GIF</a> ({frames} frames, for a slide)</p>'
+                outputs.append(nbformat.v4.new_output("display_data", data={"text/html": link}))
+        cell.outputs = outputs
+    return count
+
+
 def prepared(nb):
     """nb made ready for a static page: links to pages, no widgets, the heading as <title>."""
     for cell in nb.cells:
@@ -114,11 +158,12 @@ def main(argv=()):
     started = time.perf_counter()
     out = Path(argv[0]) if argv else ROOT / "site"
     out.mkdir(parents=True, exist_ok=True)
-    for old in out.glob("*.html"):
+    for old in [*out.glob("*.html"), *out.glob("*.gif")]:
         old.unlink()
     exporter, paths = offline_exporter(), notebooks()
     for path in paths:
         nb = prepared(nbformat.read(path, as_version=4))
+        animations_as_gifs(nb, out, path.stem)
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title(nb, path.stem)}})
         (out / page_name(path)).write_text(body, encoding="utf-8")
         print(f"wrote {out.name}/{page_name(path)}")
