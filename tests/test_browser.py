@@ -55,6 +55,7 @@ from browser import (
     step_view_only,
 )
 from conftest import IN_CI, ConsoleErrors
+from PIL import Image
 
 import convlab.explorers
 
@@ -458,6 +459,36 @@ def test_explorer_steps_against_a_plain_interact(name, lab_pass, capsys):
             f"{median(theirs_too):.0f} ms"
         assert median(viewed) < VIEW_CEILING_MS, \
             f"{name}: median view-only step {median(viewed):.0f} ms, not under {VIEW_CEILING_MS} ms"
+
+
+SAVES = [name for name in SHOWN if name == "PoolingExplorer"]  # it has Play: a picture and an animation
+FETCH_JS = """async (url) => {
+  const reply = await fetch(url);
+  return [reply.status, (await reply.arrayBuffer()).byteLength];
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name", SAVES)
+def test_the_save_button_writes_the_picture_and_the_animation_next_to_the_notebook(name, lab, lab_pass, capsys):
+    page, console, seen = lab_pass.page, lab_pass.console, len(lab_pass.console)
+    area = cell_output(page, name)
+    area.get_by_role("button", name="Save").click()
+    links = area.locator("a[download]")
+    links.nth(1).wait_for(timeout=30_000)
+    names = [a.inner_text() for a in links.all()]
+    assert [Path(n).suffix for n in names] == [".png", ".gif"] and all(n.startswith(name) for n in names)
+    files = [lab.root / n for n in names]  # the kernel runs in the notebook's folder
+    with Image.open(files[0]) as png, Image.open(files[1]) as gif:
+        assert png.size == (2000, 780) and gif.n_frames > 1
+    for link, file in zip(links.all(), files, strict=True):  # each link downloads that file from JupyterLab
+        status, size = page.evaluate(FETCH_JS, link.evaluate("a => a.href"))
+        assert status == 200 and size == file.stat().st_size, (link.evaluate("a => a.href"), status, size)
+    assert not console[seen:], "the browser console logged errors" + report(console[seen:])
+    with capsys.disabled():
+        sizes = ", ".join(f"{file.name} ({file.stat().st_size // 1000} KB)" for file in files)
+        print(f"\nlab: Save on {name} wrote {sizes}; both links download them")
 
 
 PLAYS = [name for name in SHOWN if name == "SlidingKernelExplorer"]

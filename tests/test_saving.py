@@ -2,6 +2,7 @@
 and animated GIFs (one frame per value the control offers, the explorer left as it was), refuses bad
 paths and controls clearly, and the Save button writes the files under names that say the settings."""
 
+import base64
 import io
 import re
 import xml.etree.ElementTree as ET
@@ -179,8 +180,10 @@ def test_the_save_button_is_in_the_widget_and_writes_the_picture_and_the_animati
     button.click()
     png, gif = f"{saving.file_stem(e)}.png", f"{saving.file_stem(e, ('position',))}.gif"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([png, gif])
-    assert f'<a href="{png}" download>{png}</a>' in link.value
-    assert f'<a href="{gif}" download>{gif}</a>' in link.value
+    for name, media in ((png, "image/png"), (gif, "image/gif")):  # each link carries its file
+        data = re.search(rf'<a href="data:{media};base64,([^"]+)" download="{re.escape(name)}">{re.escape(name)}</a>',
+                         link.value)
+        assert data and base64.b64decode(data[1]) == (tmp_path / name).read_bytes()
     assert Image.open(tmp_path / png).size == (2000, 780)
     assert len(gif_frames(tmp_path / gif)[2]) == len(choices(e.controls["position"]))
     assert_unchanged(e, before)

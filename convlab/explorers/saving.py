@@ -1,6 +1,7 @@
 """Slides from any explorer: its current picture saved as PNG, SVG or PDF, an animated GIF stepping one
 control through its values, and the Save button that writes both next to the notebook with a link."""
 
+import base64
 import hashlib
 import html
 import os
@@ -164,10 +165,15 @@ def save_files(explorer, directory):
     return written
 
 
+MEDIA = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml", ".pdf": "application/pdf"}
+
+
 def link_html(paths):
-    """Download links to files next to the notebook (relative: JupyterLab and Voila resolve them)."""
-    links = " · ".join(f'<a href="{html.escape(p.name)}" download>{html.escape(p.name)}</a>' for p in paths)
-    return f"<span style='font-family:monospace;font-size:12px'>Saved: {links}</span>"
+    """Download links to the files written, carrying the files themselves (data: URLs): a widget's HTML is
+    not resolved against the notebook's folder by JupyterLab, and Voila does not serve that folder."""
+    links = " · ".join(f'<a href="data:{MEDIA[p.suffix.lower()]};base64,{base64.b64encode(p.read_bytes()).decode()}" '
+                       f'download="{html.escape(p.name)}">{html.escape(p.name)}</a>' for p in paths)
+    return f"<span style='font-family:monospace;font-size:12px'>Saved next to the notebook: {links}</span>"
 
 
 def error_html(error):
