@@ -2,7 +2,8 @@
 
 Modules: `arithmetic` (formulas), `reference` (NumPy conv2d equal to PyTorch's), `checks`
 (parameter validation), `draw` (pictures), `explorers` (slider widgets), `exercises`
-(self-checks for the notebooks), `bench` (speed figures).
+(self-checks for the notebooks), `bench` (speed figures), `network` (the table of your own model:
+`network.summary`, which imports torch).
 Importing convlab is light: it does not import torch, matplotlib or ipywidgets.
 """
 
