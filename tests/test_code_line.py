@@ -79,3 +79,18 @@ def test_the_code_line_is_a_small_part_of_an_update(cls):
         updates.append(_timed(lambda: bench.random_change(e, rng)))  # noqa: B023 (called at once)
         codes.append(_timed(lambda: code_html(*e.code())))  # noqa: B023
     assert np.median(codes) <= 0.1 * np.median(updates), (np.median(codes), np.median(updates))
+
+
+def test_the_network_explorers_code_fits_every_layer_of_the_four_networks():
+    """Every main-path layer of the four networks, not only those a random walk reaches: its code line, run on
+    the meta device, gives the output shape the explorer shows."""
+    from convlab.explorers.networks import NETWORKS, layer_calls, network_layers
+
+    for network in NETWORKS:
+        layers = network_layers(network)
+        for i, ((source, c_in, c_out), (name, _, side, _)) in enumerate(zip(layer_calls(network), layers,
+                                                                              strict=True)):
+            before = layers[i - 1][2] if i else 224
+            layer = eval(source, {"nn": nn})  # noqa: S307 (the explorer's own source of a layer)
+            out = layer.to("meta")(torch.zeros(1, c_in, before, before, device="meta"))
+            assert tuple(out.shape) == (1, c_out, side, side), (network, name, source)

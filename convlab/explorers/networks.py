@@ -58,8 +58,8 @@ def layer_calls(network):
             groups = module.groups if module.groups > 1 else None
             source = call("nn.Conv2d", module.in_channels, module.out_channels, kernel_size=k, stride=s, padding=p,
                           dilation=d if d > 1 else None, groups=groups, bias=module.bias is not None)
-            calls.append((source, channels, module.out_channels))
-            channels = module.out_channels
+            calls.append((source, module.in_channels, module.out_channels))
+            channels = module.out_channels  # what a pooling after it takes and gives
         else:
             calls.append((call(f"nn.{type(module).__name__}", k, stride=s, padding=p), channels, channels))
     return calls
