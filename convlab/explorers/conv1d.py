@@ -278,5 +278,6 @@ class Conv1dExplorer(Explorer):
         lines.append(f"receptive field = 1 + (k − 1)·(dilation × jump, summed over the layers) = 1 + {k - 1}·({terms}) "
                      f"= <b>{st['receptive_field']}</b> (of a unit away from the edges)")
         lines.append(f"parameters {st['params']} ({st['layers']} kernels of {k}, one channel, no bias); an undilated "
-                     f"stack with the same reach needs {st['plain_layers']} layers: {st['plain_params']} parameters")
+                     f"stack of stride 1 with the same reach needs {st['plain_layers']} layers: {st['plain_params']} "
+                     "parameters")
         return lines
