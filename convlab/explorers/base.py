@@ -64,7 +64,8 @@ def readonly(state):
 
 
 READOUT_STYLE = "font-family:monospace;font-size:13px;line-height:1.5"
-CODE_STYLE = "font-size:12.5px;line-height:1.4;margin:4px 0;padding:4px 8px;background:#f6f8fa;border-radius:4px"
+CODE_STYLE = ("font-family:monospace;font-size:12.5px;line-height:1.4;margin:4px 0;padding:4px 8px;background:#f6f8fa;"
+              "border-radius:4px")
 
 
 def code_html(code, out_shape):
