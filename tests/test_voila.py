@@ -205,7 +205,7 @@ def voila_page(browser, voila, notebook, wait_until="load"):
 
 def ask_ahead(browser, voila, notebook):
     """Ask Voila now for the notebook that is tested after `notebook`: its kernel runs that one's cells while this
-    test steps sliders, which mostly wait on the browser (two cores: the Voila tests take a minute less)."""
+    test steps sliders, which mostly wait on the browser (on two cores the two overlap)."""
     later = NOTEBOOKS[NOTEBOOKS.index(notebook) + 1:]
     if later and later[0] not in AHEAD:
         AHEAD[later[0]] = voila_page(browser, voila, later[0], wait_until="commit")
