@@ -21,6 +21,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+@pytest.fixture
+def one_torch_thread():
+    """PyTorch on one thread for the property tests: their tensors are tiny, and with several threads torch
+    spends milliseconds per call waking them (10× slower on a busy 2-core machine)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="session")
 def browser():
     """A headless Chromium driven by Playwright, shared by every browser test."""

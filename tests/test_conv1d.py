@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 from convlab.reference import conv1d, conv2d
 
 # torch warns that 'same' with an even kernel may copy the input; that is not what is tested
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 TORCH_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
 CONVLAB_ERRORS = (ValueError, TypeError)
@@ -39,14 +40,6 @@ FLAWS = {
     "bias of wrong length": "bias",
     "zero-size kernel": "kernel_size",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def singles(lo, hi):

@@ -229,18 +229,8 @@ def unit_inside(net, field):
 CUTS = {"alexnet": 13, "vgg16": 17, "resnet50": 11, "mobilenet_v2": 15}
 
 
-@pytest.fixture
-def one_thread():
-    """Run on one thread: for these many small float64 passes, threads cost more than they give (on a
-    busy 2-core machine the four networks took 14 s on two threads, 3.4 s on one)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize("name", list(MODELS))
-def test_receptive_field_formula_matches_the_gradient(name, built, one_thread):
+def test_receptive_field_formula_matches_the_gradient(name, built, one_torch_thread):
     """For each cut of the network, the input pixels that reach one output unit (measured by its
     gradient) form exactly the square of the formula's size, centred at start + unit·jump, and the
     neighbouring unit's square sits one jump further on.

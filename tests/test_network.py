@@ -89,15 +89,6 @@ def first_inside(rf):
     return max(0, math.ceil(((rf.size - 1) / 2 - rf.start) / rf.jump))
 
 
-@pytest.fixture
-def one_thread():
-    """Many small float64 passes: one thread is faster than two on a busy 2-core machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def meta_model():
     """meta_model(name): the reference network built on the meta device (no weights), once per file."""
@@ -230,7 +221,7 @@ GRADIENT_CUTS = {"alexnet": ["features.0", "features.2", "features.5", "features
 
 
 @pytest.mark.parametrize("name", list(models.MODELS))
-def test_the_reference_networks_fields_match_the_gradients(name, meta_model, one_thread):
+def test_the_reference_networks_fields_match_the_gradients(name, meta_model, one_torch_thread):
     model = meta_model(name)
     s = summary(model, (3, 224, 224))
     nodes = call_nodes(model, s)
@@ -257,14 +248,14 @@ class TwoBranches(nn.Module):
         return self.small(x) + self.large(x)
 
 
-def test_two_branches_added_have_the_larger_branchs_field(one_thread):
+def test_two_branches_added_have_the_larger_branchs_field(one_torch_thread):
     s = summary(TwoBranches(), (1, 16, 16))
     assert [(r["name"], r["type"], r["rf"]) for r in s.rows] == [
         ("small", "Conv2d", RF(3, 1, 0.0)), ("large", "Conv2d", RF(7, 1, 0.0)), ("add", "add", RF(7, 1, 0.0))]
     assert assert_gradient_fields(TwoBranches(), (1, 16, 16), [(2, [(3, 3), (8, 12)]), (0, [(1, 5)])]) == 3
 
 
-def test_the_union_of_off_centre_branches_is_the_interval_covering_both(one_thread):
+def test_the_union_of_off_centre_branches_is_the_interval_covering_both(one_torch_thread):
     class OffCentre(nn.Module):
         def __init__(self):
             super().__init__()
@@ -279,7 +270,7 @@ def test_the_union_of_off_centre_branches_is_the_interval_covering_both(one_thre
     assert assert_gradient_fields(OffCentre(), (1, 9, 9), [(2, [(1, 1), (1, 2), (2, 1)])]) == 3
 
 
-def test_inception_concatenates_its_branches_fields(one_thread):
+def test_inception_concatenates_its_branches_fields(one_torch_thread):
     module = models.Inception(4, 2, 2, 3, 2, 3, 2)
     s = summary(module, (4, 14, 14))
     assert s.rows[-1]["type"] == "cat" and s.rows[-1]["output_shape"] == (1, 10, 14, 14)
@@ -306,7 +297,7 @@ class TinyUNet(nn.Module):
         return self.dec(torch.cat([self.up(self.enc2(self.down(skip))), skip], dim=1))
 
 
-def test_a_unet_follows_the_transposed_convolution_and_the_skip(one_thread):
+def test_a_unet_follows_the_transposed_convolution_and_the_skip(one_torch_thread):
     s = summary(TinyUNet(), (1, 32, 32))
     by_name = {r["name"]: r for r in s.rows}
     assert by_name["enc2.3"]["rf"] == RF(14, 2, 0.5)
@@ -352,7 +343,7 @@ UPSAMPLING = [nn.ConvTranspose2d(1, 1, 3, stride=2, padding=1), nn.ConvTranspose
 
 
 @pytest.mark.parametrize("layer", UPSAMPLING, ids=lambda m: " ".join(repr(m).split()))
-def test_upsampling_fields_unit_by_unit_match_the_gradients(layer, one_thread):
+def test_upsampling_fields_unit_by_unit_match_the_gradients(layer, one_torch_thread):
     s = summary(Upsampled(layer), (1, 11, 11))
     assert s.rows[1]["rf"] is not None and s.notes == []
     height = s.rows[-1]["output_shape"][2]
@@ -362,7 +353,7 @@ def test_upsampling_fields_unit_by_unit_match_the_gradients(layer, one_thread):
     assert assert_gradient_fields(Upsampled(layer), (1, 11, 11), [(2, inside), (1, inside[:2])]) == len(inside) + 2
 
 
-def test_the_functional_forms_are_followed(one_thread):
+def test_the_functional_forms_are_followed(one_torch_thread):
     s = summary(Functional(), (1, 16, 16))
     assert [r["type"] for r in s.rows] == ["conv2d", "max_pool2d", "interpolate", "relu"]
     assert s.rows[0]["params"] == 18 and s.rows[0]["macs"] == conv_macs(1, 2, 3, 8)
@@ -385,7 +376,7 @@ class Padded(nn.Module):
         return x, x.view(x.size(0), -1)
 
 
-def test_padding_shifts_the_field_and_cropping_too(one_thread):
+def test_padding_shifts_the_field_and_cropping_too(one_torch_thread):
     s = summary(Padded(), (1, 12, 12))
     assert [r["type"] for r in s.rows] == ["ZeroPad2d", "pad", "Conv2d", "MaxPool2d", "view"]
     assert s.rows[0]["rf"] == RF((1, 1), (1, 1), (-3.0, -1.0)) and s.rows[1]["rf"] == RF((1, 1), (1, 1), (-2.0, -1.0))

@@ -15,18 +15,11 @@ from hypothesis import strategies as st
 from convlab.arithmetic import causal_padding, conv_output_size, tf_same_padding
 from convlab.reference import conv1d, conv2d
 
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 SIZES, KERNELS, STRIDES, DILATIONS = range(1, 13), range(1, 6), range(1, 4), range(1, 4)
 GRID = [(n, k, s, d) for n in SIZES for k in KERNELS for s in STRIDES for d in DILATIONS]
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def windows(length, span, stride):

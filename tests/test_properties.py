@@ -16,17 +16,8 @@ from convlab.arithmetic import conv_output_size
 from convlab.reference import conv2d, conv2d_naive, im2col
 
 # torch warns that 'same' with an even kernel may copy the input; that is not what is tested
-pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """These tensors are tiny: with several threads torch spends milliseconds per call
-    waking them (10× slower on a busy 2-core machine)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = [pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning"),
+              pytest.mark.usefixtures("one_torch_thread")]
 
 
 TORCH_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)  # IndexError: zero-size kernel, empty batch

@@ -17,6 +17,8 @@ from convlab.reference import conv2d, conv_transpose2d, conv_transpose2d_naive
 
 TORCH_ERRORS = (RuntimeError, ValueError, TypeError, IndexError)
 CONVLAB_ERRORS = (ValueError, TypeError)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # tiny tensors: one torch thread
+
 TOLERANCE = {np.float32: 1e-5, np.float64: 1e-10}
 # A parameter PyTorch refuses, and a word convlab's message must name for it.
 FLAWS = {
@@ -29,14 +31,6 @@ FLAWS = {
     "bias of wrong length": "bias",
     "dilation 0": "dilation",
 }
-
-
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def pairs(lo, hi):
