@@ -9,9 +9,18 @@ from matplotlib.font_manager import FontProperties
 from matplotlib.path import Path
 from matplotlib.textpath import TextPath
 
+from convlab import language
+
 __all__ = ["FONT", "glyphs", "width"]
 
 FONT = FontProperties(family="DejaVu Sans")
+
+
+@cache
+def _font(ch):
+    """DejaVu Sans, or for a Chinese character the CJK font (where there is one)."""
+    family = language.cjk_font() if language.is_wide(ch) else None
+    return FontProperties(family=family) if family else FONT
 
 
 @cache
@@ -19,10 +28,10 @@ def _character(ch):
     """One character's outline at 1 point, and how far it advances the pen (measured
     between zeros, so it works for a space too)."""
     def right_edge(text):
-        return TextPath((0, 0), text, size=1.0, prop=FONT).vertices[:, 0].max()
+        return TextPath((0, 0), text, size=1.0, prop=_font(ch)).vertices[:, 0].max()
 
     blank = Path(np.zeros((0, 2)), np.zeros(0, Path.code_type))  # TextPath fails on a lone space
-    outline = blank if ch.isspace() else TextPath((0, 0), ch, size=1.0, prop=FONT)
+    outline = blank if ch.isspace() else TextPath((0, 0), ch, size=1.0, prop=_font(ch))
     return outline, right_edge(f"0{ch}0") - right_edge("00")
 
 

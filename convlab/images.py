@@ -12,12 +12,22 @@ import numpy as np
 
 from convlab.checks import ParameterTypeError, positive_int, positive_pair
 
-__all__ = ["grace_hopper", "load", "resize", "to_gray", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE"]
+__all__ = ["grace_hopper", "load", "resize", "to_gray", "PictureError", "MAX_BYTES", "MAX_PIXELS", "MAX_SIDE"]
 
 MAX_BYTES, MAX_PIXELS = 20 * 2 ** 20, 40_000_000  # larger files are refused: a teaching picture needs far less
+UPLOADED = "the uploaded file"  # how a message names a file given as bytes
 MAX_SIDE = 1024  # the largest side `load` and `grace_hopper` return: a larger square is shrunk to this or under
 
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 weights of red, green and blue
+
+
+class PictureError(ValueError):
+    """Why a reader's file cannot be used: a ValueError whose message is `form` filled in with `values`, so
+    that an explorer can say it in the reader's language (`convlab.zh` holds each form in Chinese)."""
+
+    def __init__(self, form, **values):
+        super().__init__(form.format(**values))
+        self.form, self.values = form, values
 
 
 @cache
@@ -109,28 +119,30 @@ def load(source, size=None, gray=False):
 def _read(source):
     """The bytes of `source` and how to name it in a message, refusing a missing, empty or oversized file."""
     if isinstance(source, (bytes, bytearray, memoryview)):
-        data, name = bytes(source), "the uploaded file"
+        data, name = bytes(source), UPLOADED
     elif isinstance(source, (str, os.PathLike)):
         path, name = Path(source), Path(source).name
         if not path.is_file():
-            raise ValueError(f"path={str(source)!r} is not a file")
+            raise PictureError("path={path!r} is not a file", path=str(source))
         if (n_bytes := path.stat().st_size) > MAX_BYTES:  # refused before it is read
-            raise ValueError(_too_big(name, n_bytes))
+            raise _too_big(name, n_bytes)
         try:
             data = path.read_bytes()
         except OSError as error:
-            raise ValueError(f"{name} could not be read: {error.strerror or type(error).__name__}") from None
+            raise PictureError("{name} could not be read: {why}", name=name,
+                               why=error.strerror or type(error).__name__) from None
     else:
         raise ParameterTypeError(f"source must be a path or the bytes of a file, got {type(source).__name__}")
     if not data:
-        raise ValueError(f"{name} is empty")
+        raise PictureError("{name} is empty", name=name)
     if len(data) > MAX_BYTES:
-        raise ValueError(_too_big(name, len(data)))
+        raise _too_big(name, len(data))
     return data, name
 
 
 def _too_big(name, n_bytes):
-    return f"{name} is {n_bytes / 2 ** 20:.0f} MB; pictures of up to {MAX_BYTES // 2 ** 20} MB are accepted"
+    return PictureError("{name} is {mb:.0f} MB; pictures of up to {most} MB are accepted", name=name,
+                        mb=n_bytes / 2 ** 20, most=MAX_BYTES // 2 ** 20)
 
 
 def _decode(data, name, side):
@@ -144,12 +156,14 @@ def _decode(data, name, side):
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # refused below with a clearer message
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError:  # Pillow's own limit, far above ours
-        raise ValueError(f"{name} has too many pixels; up to {MAX_PIXELS:,} are accepted") from None
+        raise PictureError("{name} has too many pixels; up to {most:,} are accepted", name=name,
+                           most=MAX_PIXELS) from None
     except unreadable as error:
         raise _unreadable(name, error) from None
     with image:
         if image.width * image.height > MAX_PIXELS:  # read from the header: nothing decoded yet
-            raise ValueError(f"{name} is {image.width}×{image.height} pixels; up to {MAX_PIXELS:,} are accepted")
+            raise PictureError("{name} is {width}×{height} pixels; up to {most:,} are accepted", name=name,
+                               width=image.width, height=image.height, most=MAX_PIXELS)
         try:
             return _square(image, side)
         except unreadable as error:
@@ -157,7 +171,8 @@ def _decode(data, name, side):
 
 
 def _unreadable(name, error):
-    return ValueError(f"{name} is not a picture that can be read (PNG, JPEG, GIF, BMP, …): {type(error).__name__}")
+    return PictureError("{name} is not a picture that can be read (PNG, JPEG, GIF, BMP, …): {why}", name=name,
+                        why=type(error).__name__)
 
 
 def _square(image, side):

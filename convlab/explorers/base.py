@@ -4,6 +4,7 @@ animation, and `Explorer.from_function` for a plain drawing function."""
 
 import base64
 import contextlib
+import functools
 import html
 import itertools
 import re
@@ -16,7 +17,7 @@ from matplotlib.animation import FuncAnimation
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from convlab import agg, canvas, draw
+from convlab import agg, canvas, draw, language
 from convlab.explorers import saving
 from convlab.explorers.controls import Choice, Int, Toggle, choices, freeze, limit, offer, snap
 
@@ -24,11 +25,11 @@ __all__ = ["Explorer", "Int", "Choice", "Toggle", "choices", "limit", "offer", "
            "per_layer", "readonly", "call"]
 
 
-def products(window, kernel, most=9):
+def products(window, kernel, tr, most=9):
     """A readout's multiply–add, 'a·b + c·(−d) + …', for a window and its kernel; past `most`
-    products, just how many there are."""
+    products, just how many there are (said through `tr`, the explorer's language)."""
     if kernel.size > most:
-        return f"{kernel.size} products"
+        return tr("{n} products", n=kernel.size)
     return " + ".join(f"{a:g}·{b:g}" if b >= 0 else f"{a:g}·({b:g})" for a, b in zip(window.ravel(), kernel.ravel(),
                                                                                 strict=True))
 
@@ -83,6 +84,19 @@ def call(name, *args, **kwargs):
     return f"{name}({', '.join(parts)})"
 
 
+def _taking_lang(init):
+    """An explorer's __init__ that also takes `lang=` ("en" or "zh"; None: `convlab.set_language`'s), so that
+    every explorer, a teacher's too, speaks both languages without naming `lang` itself."""
+
+    @functools.wraps(init)
+    def __init__(self, *args, lang=None, **kwargs):
+        if lang is not None or not hasattr(self, "lang"):  # the outermost __init__ decides
+            self.lang = language.checked(lang)
+        init(self, *args, **kwargs)
+
+    return __init__
+
+
 class Explorer:
     """Base class of the explorers.
 
@@ -100,6 +114,10 @@ class Explorer:
     second output. The `view_controls` (e.g. the window position, or a pixel's row and column) are
     linked to the canvas in the browser, which applies them by itself from the scene already sent:
     the scene describes the picture at every view value (`view_value`), the kernel only follows.
+
+    Every explorer takes `lang="en"` or `"zh"` (default: `convlab.set_language`'s): the labels, titles,
+    readouts and messages it shows go through `self.tr(english, **values)` (`self.tr_figure` for the
+    picture's text), which looks the English up in `convlab.zh`.
     """
 
     figsize = (10.0, 3.9)
@@ -109,8 +127,16 @@ class Explorer:
     in_place = True  # changes its kept scene in place (False: redraws by design; not held to the speed budget)
     view_controls = ()  # up to two controls the browser applies by itself (the scene holds every value's items)
 
-    def __init__(self, **start):
-        self.state, self.notice, self.snapped = {}, "", []
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "__init__" in cls.__dict__:
+            cls.__init__ = _taking_lang(cls.__init__)
+
+    def __init__(self, lang=None, **start):
+        if lang is not None or not hasattr(self, "lang"):
+            self.lang = language.checked(lang)
+        self.figure_lang = language.figure_language(self.lang)
+        self.state, self.notice, self.snapped, self.refused = {}, "", [], False
         # JupyterLab may deliver widget messages on a kernel subshell, in another thread than a running
         # cell: one update at a time
         self._lock = threading.RLock()
@@ -125,7 +151,7 @@ class Explorer:
                             "canvas links at most two (e.g. a row and a column)")
         self.declared = declared = self.declare()
         values = self.checked(declared, start)
-        self.controls = {name: spec.widget(values[name]) for name, spec in declared.items()}
+        self.controls = {name: spec.widget(values[name], self.tr) for name, spec in declared.items()}
         self.plays = {name: self._play(name, spec.play) for name, spec in declared.items()
                       if isinstance(spec, Int) and spec.play}
         self.build()
@@ -139,13 +165,21 @@ class Explorer:
             control.observe(self._on_change, names="value")
         parts = [self.layout_controls(), self.canvas, self.code_view, self.readout, self.errors]
         if self.accepts_picture:
-            self.upload = widgets.FileUpload(accept="image/*", multiple=False, description="Your picture…",
+            self.upload = widgets.FileUpload(accept="image/*", multiple=False, description=self.tr("Your picture…"),
                                              layout=widgets.Layout(width="200px"))
             self.upload.observe(self._on_upload, names="value")
             parts.insert(1, self.upload)
         self.saver = saving.save_button(self)  # Save: the picture (and its animation) next to the notebook
         parts.insert(1, self.saver)
         self.widget = widgets.VBox(parts)
+
+    def tr(self, text, **values):
+        """`text` (English, with {placeholders}) in the explorer's language, the values filled in."""
+        return language.tr(text, self.lang, **values)
+
+    def tr_figure(self, text, **values):
+        """The same for text drawn in the picture: English where no font has Chinese glyphs."""
+        return language.tr(text, self.figure_lang, **values)
 
     # -- to implement -------------------------------------------------------------------
     def declare(self):
@@ -229,7 +263,7 @@ class Explorer:
                                  f"values of this {type(self).__name__}: {name} can be {allowed} there")
 
     def _play(self, name, interval):
-        play = widgets.Play(interval=interval, min=0, max=self.controls[name].max, step=1, description="play")
+        play = widgets.Play(interval=interval, min=0, max=self.controls[name].max, step=1, description=self.tr("play"))
         widgets.jslink((play, "value"), (self.controls[name], "value"))
         return play
 
@@ -319,10 +353,9 @@ class Explorer:
     def readout_html(self):
         """The readout's lines in one block, under the notices (the reader's picture, a value moved
         onto the slider's steps)."""
-        notices = [(self.notice, "#b00020" if self.notice.startswith("Could not") else "#1b5e20")] if self.notice \
-            else []
-        notices += [(f"{name} = {old} is not offered here (steps of {self.controls[name].step}): using {new}",
-                     "#8a4b00") for name, old, new in self.snapped]
+        notices = [(self.notice, "#b00020" if self.refused else "#1b5e20")] if self.notice else []
+        notices += [(self.tr("{name} = {old} is not offered here (steps of {step}): using {new}", name=name, old=old,
+                             step=self.controls[name].step, new=new), "#8a4b00") for name, old, new in self.snapped]
         top = "".join(f"<div style='color:{colour};font-family:monospace'>{html.escape(text)}</div>"
                       for text, colour in notices)
         lines = self.describe()
@@ -336,12 +369,24 @@ class Explorer:
         try:
             self.set_picture(source)
         except ValueError as error:
-            self.notice = f"Could not use {name or 'that file'}: {error}. The picture shown is unchanged."
+            self.refused = True
+            self.notice = self.tr("Could not use {name}: {error}. The picture shown is unchanged.",
+                                  name=name or self.tr("that file"), error=self.tr_error(error))
             self.readout.value = self.readout_html()
             return False
-        self.notice = f"Showing {name}." if name else ""
+        self.refused = False
+        self.notice = self.tr("Showing {name}.", name=name) if name else ""
         self.update()
         return True
+
+    def tr_error(self, error):
+        """Why a file was refused, in the explorer's language (a `PictureError` keeps the form of its message)."""
+        if not hasattr(error, "form"):
+            return self.tr(str(error))
+        from convlab.images import UPLOADED
+
+        values = {k: self.tr(v) if v == UPLOADED else v for k, v in error.values.items()}
+        return self.tr(error.form, **values)
 
     def _on_upload(self, change):
         for file in change["new"]:

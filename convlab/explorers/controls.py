@@ -41,8 +41,9 @@ class Int:
                              f"got {value!r}")
         return int(value)
 
-    def widget(self, value):
-        return widgets.IntSlider(value=value, min=self.lo, max=self.hi, step=self.step, description=self.label,
+    def widget(self, value, tr=str):
+        """The slider, its label passed through `tr` (the explorer's language)."""
+        return widgets.IntSlider(value=value, min=self.lo, max=self.hi, step=self.step, description=tr(self.label),
                                  continuous_update=True, style=STYLE, layout=widgets.Layout(width=WIDTH))
 
 
@@ -64,9 +65,11 @@ class Choice:
         error = TypeError if not isinstance(value, (str, int, float)) else ValueError
         raise error(f"{self.argument or name} must be one of {list(self.options)} in this explorer, got {value!r}")
 
-    def widget(self, value):
+    def widget(self, value, tr=str):
+        """The selection; its label and any option that is a word are passed through `tr`."""
         kind = widgets.Dropdown if self.dropdown else widgets.SelectionSlider
-        return kind(options=list(self.options), value=value, description=self.label, style=STYLE,
+        options = [(tr(o), o) if isinstance(o, str) else o for o in self.options]
+        return kind(options=options, value=value, description=tr(self.label), style=STYLE,
                     layout=widgets.Layout(width=WIDTH))
 
 
@@ -83,8 +86,8 @@ class Toggle:
             raise TypeError(f"{self.argument or name} must be True or False, got {value!r}")
         return bool(value)
 
-    def widget(self, value):
-        return widgets.Checkbox(value=value, description=self.label, layout=widgets.Layout(width=WIDTH))
+    def widget(self, value, tr=str):
+        return widgets.Checkbox(value=value, description=tr(self.label), layout=widgets.Layout(width=WIDTH))
 
 
 def choices(control):
@@ -93,10 +96,15 @@ def choices(control):
     if control.disabled:
         return [control.value]
     if isinstance(control, (widgets.SelectionSlider, widgets.Dropdown)):
-        return list(control.options)
+        return option_values(control)
     if isinstance(control, widgets.Checkbox):
         return [False, True]
     return list(range(control.min, control.max + 1, control.step))
+
+
+def option_values(selection):
+    """The values a selection offers (a word option is shown as a (label, value) pair)."""
+    return [o[1] if isinstance(o, tuple) else o for o in selection.options]
 
 
 def every_value(control):
@@ -138,12 +146,13 @@ def offer(selection, options):
     """Change what a selection offers, keeping its value if it is still offered, else moving to
     the nearest option (ipywidgets alone would jump to the first option, or refuse)."""
     options = list(options)
-    if list(selection.options) == options:
+    if option_values(selection) == options:
         return
     value = selection.value
     if value not in options:
         value = min(options, key=lambda o: abs(o - value)) if all(map(is_int, [value, *options])) else options[0]
-    selection.options = options
+    labels = dict(zip(option_values(selection), selection.options, strict=True))  # keep the shown words
+    selection.options = [labels.get(o, o) for o in options]
     selection.value = value
 
 

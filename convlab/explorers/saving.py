@@ -168,34 +168,35 @@ def save_files(explorer, directory):
 MEDIA = {".png": "image/png", ".gif": "image/gif", ".svg": "image/svg+xml", ".pdf": "application/pdf"}
 
 
-def link_html(paths):
+def link_html(paths, tr):
     """Download links to the files written, carrying the files themselves (data: URLs): a widget's HTML is
     not resolved against the notebook's folder by JupyterLab, and Voila does not serve that folder."""
     links = " · ".join(f'<a href="data:{MEDIA[p.suffix.lower()]};base64,{base64.b64encode(p.read_bytes()).decode()}" '
                        f'download="{html.escape(p.name)}">{html.escape(p.name)}</a>' for p in paths)
-    return f"<span style='font-family:monospace;font-size:12px'>Saved next to the notebook: {links}</span>"
+    saved = tr("Saved next to the notebook: {links}", links=links)
+    return f"<span style='font-family:monospace;font-size:12px'>{saved}</span>"
 
 
-def error_html(error):
-    return (f"<span style='color:#b00020;font-family:monospace;font-size:12px'>Could not save: "
-            f"{html.escape(str(error) or type(error).__name__)}</span>")
+def error_html(error, tr):
+    why = tr("Could not save: {error}", error=html.escape(str(error) or type(error).__name__))
+    return f"<span style='color:#b00020;font-family:monospace;font-size:12px'>{why}</span>"
 
 
 def save_button(explorer):
     """A Save button and the line beside it: a click writes the picture (and the animation) into the
     current directory, where the notebook runs, and shows links to the files, or what went wrong."""
-    animation = " and its animation as GIF" if explorer.plays else ""
-    tooltip = f"Save the picture as PNG{animation} next to the notebook"
-    button = widgets.Button(description="Save", icon="download", tooltip=tooltip,
+    tooltip = explorer.tr("Save the picture as PNG and its animation as GIF next to the notebook" if explorer.plays
+                          else "Save the picture as PNG next to the notebook")
+    button = widgets.Button(description=explorer.tr("Save"), icon="download", tooltip=tooltip,
                             layout=widgets.Layout(width="90px"))
     link = widgets.HTML(layout=widgets.Layout(margin="0 0 0 8px"))
 
     def clicked(_):
         button.disabled = True
         try:
-            link.value = link_html(save_files(explorer, Path.cwd()))
+            link.value = link_html(save_files(explorer, Path.cwd()), explorer.tr)
         except Exception as error:  # shown beside the button: a click's traceback would go unseen
-            link.value = error_html(error)
+            link.value = error_html(error, explorer.tr)
         finally:
             button.disabled = False
 

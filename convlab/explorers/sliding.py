@@ -12,15 +12,16 @@ from convlab.explorers.base import Explorer, Int, as_pool, call, limit, products
 __all__ = ["SlidingKernelExplorer"]
 
 
-def _floor_line(axis, n, p, d, k, s, out):
+def _floor_line(tr, axis, n, p, d, k, s, out):
     """The output-size formula for one axis with every number filled in."""
     top = n + 2 * p - d * (k - 1) - 1
     line = (f"{axis}<sub>out</sub> = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / {s}⌋ + 1 "
             f"= ⌊{top} / {s}⌋ + 1 = {top // s} + 1 = <b>{out}</b>")
     if top % s:
         left = top % s
-        what = ("row" if axis == "H" else "column") + ("s" if left > 1 else "")
-        line += f" &nbsp;<i>(remainder {left}: the last {left} {what} never covered, framed in orange)</i>"
+        what = tr("rows" if axis == "H" else "columns") if left > 1 else tr("row" if axis == "H" else "column")
+        line += " &nbsp;<i>" + tr("(remainder {left}: the last {left} {what} never covered, framed in orange)",
+                                  left=left, what=what) + "</i>"
     return line
 
 
@@ -188,10 +189,12 @@ class SlidingKernelExplorer(Explorer):
         scene.revealed(rgba[0], (x2, y2), numbers[0], draw.font_size(cell_px, self.dpi, numbers))
 
         scene.text(["∗", "="], [(x - gap / 2, height / 2) for x in lefts[1:]], size=18)
-        (h, w), s_ = st["input_size"], "s" if c_in > 1 else ""
-        titles = [(f"input {c_in}×{h}×{w}", f"padded to {c_in}×{hp}×{wp}" if p else f"{c_in} channel{s_}"),
-                  (f"filter {f}", f"{c_in}×{kh}×{kw}"),
-                  (f"output {c_out}×{oh}×{ow}", f"channel {f} in front")]
+        (h, w), tr = st["input_size"], self.tr_figure
+        titles = [(tr("input {c}×{h}×{w}", c=c_in, h=h, w=w),
+                   tr("padded to {c}×{h}×{w}", c=c_in, h=hp, w=wp) if p else
+                   tr("{c} channels" if c_in > 1 else "{c} channel", c=c_in)),
+                  (tr("filter {f}", f=f), f"{c_in}×{kh}×{kw}"),
+                  (tr("output {c}×{h}×{w}", c=c_out, h=oh, w=ow), tr("channel {f} in front", f=f))]
         centres = [x + w_ / 2 for x, (w_, _) in zip(lefts, blocks, strict=True)]
         scene.titles(titles, centres)
 
@@ -201,15 +204,20 @@ class SlidingKernelExplorer(Explorer):
         s, p, d, f = st["stride"], st["padding"], st["dilation"], st["filter"]
         i, j = st["position"]
         top, left = st["window_origin"]
-        lines = [_floor_line("H", h, p, d, kh, s, oh), _floor_line("W", w, p, d, kw, s, ow)]
+        tr = self.tr
+        lines = [_floor_line(tr, "H", h, p, d, kh, s, oh), _floor_line(tr, "W", w, p, d, kw, s, ow)]
         rows = ", ".join(str(top + u * d) for u in range(kh))
         cols = ", ".join(str(left + v * d) for v in range(kw))
-        lines.append(f"out[{f}, {i}, {j}] reads rows {rows} and columns {cols} of the padded input:")
+        lines.append(tr("out[{f}, {i}, {j}] reads rows {rows} and columns {cols} of the padded input:", f=f, i=i, j=j,
+                        rows=rows, cols=cols))
         for c, total in enumerate(st["partial_sums"]):
-            lines.append(f"&nbsp;&nbsp;channel {c}: {products(st['window'][c], st['weight'][f, c])} = {total:g}")
-        lines.append(f"&nbsp;&nbsp;sum over {st['in_channels']} channel{'s' * (st['in_channels'] > 1)} "
-                     f"= <b>{st['value']:g}</b>")
-        lines.append(f"effective kernel {st['effective_kernel_size'][0]}×{st['effective_kernel_size'][1]} · "
-                     f"params {st['params']:,} · MACs {st['macs']:,}")
+            lines.append("&nbsp;&nbsp;" + tr("channel {c}: {sum} = {total:g}", c=c, total=total,
+                                             sum=products(st["window"][c], st["weight"][f, c], tr)))
+        lines.append("&nbsp;&nbsp;" + tr("sum over {n} channels = <b>{value:g}</b>" if st["in_channels"] > 1 else
+                                         "sum over {n} channel = <b>{value:g}</b>", n=st["in_channels"],
+                                         value=st["value"]))
+        (eh, ew) = st["effective_kernel_size"]
+        lines.append(tr("effective kernel {h}×{w} · params {params:,} · MACs {macs:,}", h=eh, w=ew,
+                        params=st["params"], macs=st["macs"]))
         return lines
 
