@@ -361,3 +361,46 @@ def step_view_only(page, area, kernel, label, steps, console, what):
         assert readout(area) != before, f"{what}: the readout did not follow the {label!r} step {describe(done[-1:])}"
     check_steps(done, f"{what} ({label}, view-only)", console)
     return done[1:]
+
+
+# The page's own font drawing Chinese: on a canvas, in the font of `selector`'s element, each CJK character
+# against a character no font has (a private-use code point, drawn as the missing-glyph box): with a CJK font the
+# characters are wider than the box or narrower, and each draws pixels of its own; drawn as boxes, all look alike.
+CJK_TEXT = "卷积核步幅填充"
+CJK_FONT_JS = """([selector, text]) => {
+  const el = document.querySelector(selector) || document.body;
+  const font = `32px ${getComputedStyle(el).fontFamily}`;
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = 48;
+  const ctx = canvas.getContext('2d');
+  const drawn = (ch) => {
+    ctx.clearRect(0, 0, 48, 48);
+    ctx.font = font;
+    ctx.fillText(ch, 4, 36);
+    return Array.from(ctx.getImageData(0, 0, 48, 48).data.filter((_, i) => i % 4 === 3)).join(',');
+  };
+  ctx.font = font;
+  const box = drawn('\\ue000');
+  const pictures = [...text].map(drawn);
+  return {font, boxWidth: ctx.measureText('\\ue000').width, widths: [...text].map(ch => ctx.measureText(ch).width),
+          distinct: new Set(pictures).size, likeBox: pictures.filter(p => p === box).length};
+}"""
+
+
+def check_chinese_font(page, selector, where):
+    """The page draws Chinese with a real font: every character of CJK_TEXT draws its own picture, none the
+    missing-glyph box, each a full-width character. Returns what was measured."""
+    seen = page.evaluate(CJK_FONT_JS, [selector, CJK_TEXT])
+    assert seen["likeBox"] == 0 and seen["distinct"] == len(CJK_TEXT), \
+        f"{where}: Chinese drawn as missing-glyph boxes in {seen['font']!r}: {seen}"
+    assert all(abs(w - 32) < 3 for w in seen["widths"]) and seen["widths"][0] != seen["boxWidth"], \
+        f"{where}: Chinese characters not full-width in {seen['font']!r}: {seen}"
+    return seen
+
+
+def page_language(notebook):
+    """The edition a notebook path belongs to: 'zh' for zh/NN_name.ipynb, else 'en'."""
+    return "zh" if notebook.startswith("zh/") else "en"
+
+
+CHINESE_NOTEBOOKS = sorted(f"zh/{p.name}" for p in (NOTEBOOK_DIR / "zh").glob("[0-9][0-9]_*.ipynb"))

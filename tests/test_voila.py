@@ -5,8 +5,9 @@ control that needs the kernel and, where it has one, its view-only control (the 
 by the browser itself; the kernel's readout must follow). Every step must change the canvas, with no
 error in the browser console; the medians (key press → first frame showing new pixels, timed inside
 the page) are printed, under loose ceilings. Explorers with an upload button get a file that is not a
-picture (refused in the readout, view kept) and then a real one (shown). Screenshots go to
-test-artifacts/voila/.
+picture (refused in the readout, view kept) and then a real one (shown). Both editions: the Chinese
+notebooks (zh/) too, whose explorers must speak Chinese and whose text must be drawn in a real font.
+Screenshots go to test-artifacts/voila/ (zh/ for the Chinese edition).
 """
 
 import io
@@ -18,6 +19,7 @@ import numpy as np
 import pytest
 from browser import (
     BIN,
+    CHINESE_NOTEBOOKS,
     NOTEBOOK_DIR,
     NOTEBOOKS,
     REPO,
@@ -27,12 +29,15 @@ from browser import (
     Server,
     api,
     artifacts,
+    check_chinese_font,
     check_no_cell_errors,
     check_steps,
     copy_notebooks,
     describe,
     explorers,
     median,
+    page_language,
+    readout,
     report,
     saved_explorers,
     serve,
@@ -44,6 +49,7 @@ from conftest import ConsoleErrors
 from PIL import Image
 
 import convlab.explorers
+from convlab import language
 
 RENDER_S = 180  # Voila runs the whole notebook before it shows it
 UPLOAD_WAIT_S = 20
@@ -54,16 +60,23 @@ KERNEL_CEILING_MS, VIEW_CEILING_MS = 1000, 100  # loose ceilings that only catch
 KERNEL = "window.jupyterapp?.widgetManager?.kernel"
 
 
-def view_labels():
-    """The label of each explorer class's first view-only control (None where it has none)."""
+PAGES = NOTEBOOKS + CHINESE_NOTEBOOKS  # both editions
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def view_labels(lang):
+    """The label of each explorer class's first view-only control in `lang` (None where it has none)."""
     labels = {}
     for cls in convlab.explorers.Explorer.registry():
         views = cls.view_controls
-        labels[cls.__name__] = cls.example().controls[views[0]].description if views else None
+        labels[cls.__name__] = language.tr(cls.example().declared[views[0]].label, lang) if views else None
     return labels
 
 
-VIEW_LABELS = view_labels()
+VIEW_LABELS = {lang: view_labels(lang) for lang in language.LANGUAGES}
+# what the readout says of a refused file and of a picture taken, per edition
+SAYS = {"en": ("Could not use notes.png", "unchanged", "Showing gradient.png"),
+        "zh": ("无法使用 notes.png", "保持不变", "正在显示 gradient.png")}
 
 
 def expected_uploads(notebook):
@@ -92,14 +105,15 @@ def upload(page, area, name, data, kernel):
     return before, area.evaluate(SIGNATURE_JS)
 
 
-def check_bring_your_own_picture(page, area, kernel):
+def check_bring_your_own_picture(page, area, kernel, lang):
     """A file that is not a picture is refused in the readout and the view stays; a real one is shown."""
+    refused, unchanged, showing = SAYS[lang]
     before, after = upload(page, area, "notes.png", b"this is not a picture", kernel)
     assert after == before, "a refused file changed the picture"
-    assert "Could not use notes.png" in area.inner_text() and "unchanged" in area.inner_text()
+    assert refused in area.inner_text() and unchanged in area.inner_text()
     before, after = upload(page, area, "gradient.png", png_bytes(), kernel)
     assert after != before, "the uploaded picture is not shown"
-    assert "Showing gradient.png" in area.inner_text()
+    assert showing in area.inner_text()
 
 
 def solution_count(notebook):
@@ -170,13 +184,13 @@ def test_present_serves_voila_on_localhost_with_a_token():
 KERNEL_ID_JS = "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
 
 
-def step_sliders(page, areas, names, kernel, console, shots):
+def step_sliders(page, areas, names, kernel, console, shots, lang):
     """Per explorer: a warm-up and KERNEL_STEPS timed steps of its first control that needs the kernel, then, if it
     has a view-only control, a warm-up and VIEW_STEPS timed steps of it. A screenshot of each explorer after its
     steps goes to `shots`/explorer-<n>.png. Returns the timed steps of both kinds."""
     needs_kernel, view_only = [], []
     for n, (area, name) in enumerate(zip(areas, names, strict=True), start=1):
-        view = VIEW_LABELS.get(name)
+        view = VIEW_LABELS[lang].get(name)
         handle = slider_handle(area, skip=view)
         steps = [step_slider(page, area, kernel, handle) for _ in range(1 + KERNEL_STEPS)]
         check_steps(steps, f"explorer {n} ({name})", console)
@@ -206,16 +220,17 @@ def voila_page(browser, voila, notebook, wait_until="load"):
 def ask_ahead(browser, voila, notebook):
     """Ask Voila now for the notebook that is tested after `notebook`: its kernel runs that one's cells while this
     test steps sliders, which mostly wait on the browser (on two cores the two overlap)."""
-    later = NOTEBOOKS[NOTEBOOKS.index(notebook) + 1:]
+    later = PAGES[PAGES.index(notebook) + 1:]
     if later and later[0] not in AHEAD:
         AHEAD[later[0]] = voila_page(browser, voila, later[0], wait_until="commit")
 
 
 @pytest.mark.browser
 @pytest.mark.timeout(RENDER_S + 120)
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
+@pytest.mark.parametrize("notebook", PAGES)
 def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, browser, capsys):
-    expected, shots = len(saved_explorers(notebook)), artifacts("voila", notebook)
+    lang = page_language(notebook)
+    expected, shots = len(saved_explorers(notebook)), artifacts("voila", notebook.replace("zh/", "zh-"))
     asked = AHEAD.pop(notebook, None)
     page, console, started = asked or voila_page(browser, voila, notebook)
     ahead = " (asked for while the notebook before it was tested)" if asked else ""
@@ -231,15 +246,23 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         assert shown_code == 0, f"{shown_code} code cells show their code in presentation mode"
         check_no_cell_errors(page, "in Voila", console)
         check_solutions_wait_to_be_asked_for(page, notebook)
+        if lang == "zh":
+            check_chinese_font(page, ".jp-RenderedMarkdown", f"{notebook} in Voila")
         links = page.eval_on_selector_all("a[href$='.ipynb']", "as => as.map(a => a.href)")
         assert all("/voila/render/" in link for link in links), f"links leaving Voila: {links}"
         areas = explorers(page, expected, console, "in Voila")
         kernel = Kernel(page, KERNEL)
-        needs_kernel, view_only = step_sliders(page, areas, saved_explorers(notebook), kernel, console, shots)
+        needs_kernel, view_only = step_sliders(page, areas, saved_explorers(notebook), kernel, console, shots, lang)
+        if lang == "zh":
+            for area in areas:
+                labels = [t.strip() for t in area.locator(".widget-label").all_inner_texts() if t.strip()]
+                english = [t for t in labels if not CJK.search(t) and not re.fullmatch(r"[a-z_]+", t)]  # or a keyword
+                assert labels and not english, f"{notebook}: explorer labels not in Chinese: {english}"
+                assert CJK.search(readout(area)), f"{notebook}: an explorer's readout is not in Chinese"
         uploads = [area for area in areas if area.locator(UPLOAD).count()]
         assert len(uploads) == expected_uploads(notebook), "explorers showing a picture without an upload button"
         for n, area in enumerate(uploads, start=1):
-            check_bring_your_own_picture(page, area, kernel)
+            check_bring_your_own_picture(page, area, kernel, lang)
             area.screenshot(path=shots / f"your-picture-{n}.png")
         check_no_cell_errors(page, "after moving the sliders and uploading pictures in Voila", console)
     except BaseException:

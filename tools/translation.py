@@ -41,7 +41,7 @@ def authored(source, marks, glossary_line):
     for mark in marks:
         if mark in source:
             source = source.split(mark)[0] + mark
-    return glossary_line.sub(lambda m: m[0].split(":")[0] + ":", source).strip()
+    return glossary_line.sub(lambda m: re.match(r"\S+?[:：]", m[0])[0], source).strip()  # 'Glossary:', '术语表：'
 
 
 def digest(text):
@@ -123,6 +123,15 @@ def stubs(english_path, is_generated, marks, glossary_line):
 def with_language_line(source):
     """The first code cell of a Chinese notebook: the English one with the language line at its end."""
     return f"{source.rstrip()}\n{LANGUAGE_LINE}"
+
+
+def keep_outputs(built, old):
+    """Give each code cell of `built` the outputs of the same cell of `old` where its code is the same."""
+    before = {c.id: c for c in old.cells if c.cell_type == "code"}
+    for cell in built.cells:
+        same = before.get(cell.id)
+        if cell.cell_type == "code" and same is not None and same.source == cell.source:
+            cell.outputs, cell.execution_count = same.outputs, same.execution_count
 
 
 def build(english_path, is_generated):
