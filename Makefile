@@ -16,8 +16,8 @@ TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 PIPTOOLS := $(VENV)/pip-tools
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
-# one notebook (`make notebooks NB=notebooks/04_dilation.ipynb`) or, by default, all of them
-NB ?= notebooks/*.ipynb
+# one notebook (`make notebooks NB=notebooks/04_dilation.ipynb`) or, by default, all of them, in both editions
+NB ?= notebooks/*.ipynb notebooks/zh/*.ipynb
 # prefix of a phase's command: bash prints its wall time after it, e.g. "[time] unit: 201.4 s"
 timed = TIMEFORMAT='[time] $(1): %1R s'; time
 
@@ -44,9 +44,9 @@ lab: $(INSTALLED)
 	$(PYTHON) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
 # Presentation mode: the notebooks in Voila (code hidden, explorers live) on 127.0.0.1 with a
-# random token; open the URL it prints and start with 00_index.ipynb.
+# random token; open the URL it prints and start with 00_index.ipynb (中文版: zh/00_index.ipynb).
 present: $(INSTALLED)
-	@echo "Presentation mode (Voila): open the URL printed below, then 00_index.ipynb. Ctrl-C stops it."
+	@echo "Presentation mode (Voila): open the URL printed below, then 00_index.ipynb (中文版: zh/00_index.ipynb). Ctrl-C stops it."
 	JUPYTER_PATH=$(CURDIR)/share $(PYTHON) -m voila notebooks --no-browser --Voila.ip=127.0.0.1 --token --template=convlab
 
 # A static site in site/: every notebook as HTML with its pictures and animations, and an index
@@ -85,6 +85,7 @@ bench: $(INSTALLED)
 	$(PYTHON) -m convlab.bench
 
 # Re-execute the notebooks (NB, default all) top to bottom in a fresh kernel and save them with
-# their outputs.
+# their outputs; first the Chinese edition is built again from the English one and its translations.
 notebooks: $(INSTALLED)
+	$(PYTHON) tools/notebooks.py translate
 	$(PYTHON) tools/notebooks.py execute $(NB)

@@ -20,6 +20,7 @@ Run with `make browser` (or `.venv/bin/python -m pytest -m browser -s tests/test
 
 import json
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ from browser import (
     ARTIFACTS,
     BIN,
     CANVAS,
+    CHINESE_NOTEBOOKS,
     EXPLORER,
     NOTEBOOKS,
     PICTURE_WAIT_S,
@@ -38,7 +40,9 @@ from browser import (
     Kernel,
     Server,
     api,
+    artifacts,
     changes,
+    check_chinese_font,
     check_no_cell_errors,
     check_steps,
     code_line,
@@ -581,3 +585,65 @@ def test_at_pixel_ratio_2_every_canvas_is_sharp_and_agrees_with_agg(lab, browser
         context.close()
         with capsys.disabled():
             print("\n" + "\n".join(f"lab DPR 2: {line}" for line in lines))
+
+
+# The Chinese edition in JupyterLab: its index and two lessons (Voila covers every Chinese notebook)
+CHINESE_IN_LAB = [n for n in ("zh/00_index.ipynb", "zh/01_sliding_kernel.ipynb", "zh/09_pooling.ipynb")
+                  if n in CHINESE_NOTEBOOKS]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+MARKDOWN = ".jp-RenderedMarkdown"
+
+
+def open_notebook(page, lab, notebook):
+    """Open `notebook` in Lab, its markdown rendered, without running it."""
+    page.goto(lab.url(), timeout=60_000)
+    page.wait_for_function("() => window.jupyterapp !== undefined", timeout=KERNEL_START_S * 1000)
+    page.evaluate(OPEN_JS, notebook)
+    page.locator(MARKDOWN).first.wait_for(state="visible", timeout=KERNEL_START_S * 1000)
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("notebook", CHINESE_IN_LAB)
+def test_the_chinese_edition_in_jupyterlab(notebook, lab, browser, capsys):
+    """The Chinese index links the Chinese lessons and the English index; a Chinese lesson runs without errors,
+    its explorers are live (a slider step changes the picture) and speak Chinese, and the page draws its Chinese
+    in a real font."""
+    console, shots = ConsoleErrors(), artifacts("lab-zh", notebook.replace("/", "-"))
+    context = browser.new_context(viewport=VIEWPORT, device_scale_factor=1)
+    page = console.watch(context.new_page())
+    expected, lines = len(saved_explorers(notebook)), []
+    try:
+        if expected:
+            page.goto(lab.url(), timeout=60_000)
+            run = run_all(page, notebook)
+            assert run["ok"] and not run["unexecuted"] and not run["errors"], f"Run All: {run}" + report(console)
+            check_no_cell_errors(page, "after Run All", console)
+        else:
+            open_notebook(page, lab, notebook)
+            hrefs = page.eval_on_selector_all(f"{MARKDOWN} a", "as => as.map(a => a.getAttribute('href'))")
+            assert "../00_index.ipynb" in hrefs and all(name[3:] in hrefs for name in CHINESE_NOTEBOOKS[1:]), hrefs
+        text = " ".join(page.locator(MARKDOWN).all_inner_texts())
+        assert len(CJK.findall(text)) > 100, f"{notebook}: little Chinese in its rendered markdown"
+        seen = check_chinese_font(page, MARKDOWN, f"{notebook} in JupyterLab")
+        lines.append(f"Chinese in {seen['font']!r}: {len(CJK.findall(text))} characters of markdown")
+        page.screenshot(path=shots / "page.png")
+        kernel = Kernel(page, KERNEL) if expected else None
+        for n, area in enumerate(explorers(page, expected, console, "after Run All") if expected else [], start=1):
+            labels = [t.strip() for t in area.locator(".widget-label").all_inner_texts() if t.strip()]
+            english = [t for t in labels if not CJK.search(t) and not re.fullmatch(r"[a-z_]+", t)]
+            assert labels and not english, f"explorer {n}: labels not in Chinese: {english}"
+            assert CJK.search(readout(area)), f"explorer {n}: its readout is not in Chinese"
+            steps = [step_slider(page, area, kernel) for _ in range(2)]
+            check_steps(steps, f"explorer {n}", console)
+            area.screenshot(path=shots / f"explorer-{n}.png")
+            lines.append(f"explorer {n}: {len(labels)} Chinese labels; steps {describe(steps)}")
+        check_no_cell_errors(page, "after moving the sliders", console)
+        assert not console, "the browser console logged errors" + report(console)
+    except BaseException:
+        screenshot_failure(page, shots / "failure.png")
+        raise
+    finally:
+        context.close()
+        with capsys.disabled():
+            print("\n" + "\n".join(f"lab {notebook}: {line}" for line in lines))
