@@ -16,6 +16,7 @@ __all__ = ["Conv1dExplorer"]
 MAX_LAYERS = 4
 ROW_GAP = 1.6  # cells from one row's top to the next row's top
 PATH_CMAP = "Oranges"
+DILATION_LABELS = ("layer 1 dilation", "layer 2 dilation", "layer 3 dilation", "layer 4 dilation")  # one per layer
 
 
 def _layer_pads(causal, kernel_size, dilation, padding):
@@ -103,7 +104,7 @@ class Conv1dExplorer(Explorer):
             padding=Int("padding", 0, 0, self.MAX_PADDING),
             causal=Toggle("causal (pad left)", True),
             layers=Int("layers", 4, 1, MAX_LAYERS),
-            **{f"dilation_{i + 1}": Int(f"layer {i + 1} dilation", 1, 1, self.MAX_DILATION, argument="dilations")
+            **{f"dilation_{i + 1}": Int(DILATION_LABELS[i], 1, 1, self.MAX_DILATION, argument="dilations")
                for i in range(MAX_LAYERS)},
             position=Int("output position", 0, 0, most + 2 * self.MAX_PADDING * MAX_LAYERS - 1, play=600),
         )
@@ -228,14 +229,21 @@ class Conv1dExplorer(Explorer):
             lower = (x0 + below_start + (tap - left) * below_jump + 0.5, top_of[r - 1])
             segments.append((upper, lower))
         scene.line(np.array(segments).reshape(-1, 2, 2), draw.WINDOW_COLOR, 1.2)
-        names = [("input" if r == 0 else f"layer {r}", r) for r in range(len(rows))]
+        tr = self.tr_figure
+        names = [(tr("input") if r == 0 else tr("layer {r}", r=r), r) for r in range(len(rows))]
         scene.text([name for name, _ in names], [(label_w / 2, top_of[r] + 0.5) for _, r in names], size=9)
-        scene.text(["paths"], [(label_w / 2, paths_y + 0.5)], size=9)
-        kind = "causal" if st["causal"] else f"padding {st['padding']}"
-        scene.titles([(f"{st['layers']} layer{'s' * (st['layers'] > 1)}, kernel {k}, stride {st['stride']}, {kind}, "
-                       f"dilations {', '.join(map(str, st['dilations']))}",
-                       f"output {st['position']} of layer {st['layers']} (green) and every path back to the input "
-                       f"(counted)")], [width / 2])
+        scene.text([tr("paths")], [(label_w / 2, paths_y + 0.5)], size=9)
+        many = st["layers"] > 1
+        if st["causal"]:
+            title = ("{n} layers, kernel {k}, stride {s}, causal, dilations {dilations}" if many else
+                     "{n} layer, kernel {k}, stride {s}, causal, dilations {dilations}")
+        else:
+            title = ("{n} layers, kernel {k}, stride {s}, padding {p}, dilations {dilations}" if many else
+                     "{n} layer, kernel {k}, stride {s}, padding {p}, dilations {dilations}")
+        scene.titles([(tr(title, n=st["layers"], k=k, s=st["stride"], p=st["padding"],
+                          dilations=", ".join(map(str, st["dilations"]))),
+                       tr("output {position} of layer {layers} (green) and every path back to the input (counted)",
+                          position=st["position"], layers=st["layers"]))], [width / 2])
 
     def cells(self, xs, y, rgba, numbers, number_colors, size):
         """A row of unit cells with their left edges at `xs`, top at `y`."""
@@ -260,24 +268,29 @@ class Conv1dExplorer(Explorer):
 
     def describe(self):
         st = self.state
-        k, s, rows = st["kernel_size"], st["stride"], st["rows"]
+        k, s, rows, tr = st["kernel_size"], st["stride"], st["rows"], self.tr
         lines = []
         for layer, ((left, right), d) in enumerate(zip(st["pads"], st["dilations"], strict=True), start=1):
             n, out = rows[layer - 1][0], rows[layer][0]
-            lines.append(f"layer {layer}: ⌊({n} + {left} + {right} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = <b>{out}</b>"
-                         f" &nbsp;(padding {left} left, {right} right; dilation {d})")
+            lines.append(tr("layer {layer}: ⌊({n} + {left} + {right} − {d}·({k} − 1) − 1) / {s}⌋ + 1 = <b>{out}</b> "
+                            "&nbsp;(padding {left} left, {right} right; dilation {d})", layer=layer, n=n, left=left,
+                            right=right, d=d, k=k, s=s, out=out))
         if st["fed"] is None:
-            lines.append(f"output {st['position']} of layer {st['layers']} reads padding only")
+            lines.append(tr("output {position} of layer {layers} reads padding only", position=st["position"],
+                            layers=st["layers"]))
         else:
             first, last = st["fed"]
-            lines.append(f"output {st['position']} of layer {st['layers']} is fed by inputs {first}…{last}"
-                         + (f" — none after input {st['time']}: causal" if st["causal"] else "")
-                         + (f"; {st['holes']} of them never reached (holes)" if st["holes"] else ""))
+            lines.append(tr("output {position} of layer {layers} is fed by inputs {first}…{last}",
+                            position=st["position"], layers=st["layers"], first=first, last=last)
+                         + (tr(" — none after input {time}: causal", time=st["time"]) if st["causal"] else "")
+                         + (tr("; {holes} of them never reached (holes)", holes=st["holes"]) if st["holes"] else ""))
         terms = " + ".join(f"{d}·{jump}" if jump > 1 else f"{d}" for d, (_, _, jump) in
                            zip(st["dilations"], rows, strict=False))
-        lines.append(f"receptive field = 1 + (k − 1)·(dilation × jump, summed over the layers) = 1 + {k - 1}·({terms}) "
-                     f"= <b>{st['receptive_field']}</b> (of a unit away from the edges)")
-        lines.append(f"parameters {st['params']} ({st['layers']} kernels of {k}, one channel, no bias); an undilated "
-                     f"stack of stride 1 with the same reach needs {st['plain_layers']} layers: {st['plain_params']} "
-                     "parameters")
+        lines.append(tr("receptive field = 1 + (k − 1)·(dilation × jump, summed over the layers) = 1 + {k1}·({terms}) "
+                        "= <b>{field}</b> (of a unit away from the edges)", k1=k - 1, terms=terms,
+                        field=st["receptive_field"]))
+        lines.append(tr("parameters {params} ({layers} kernels of {k}, one channel, no bias); an undilated stack of "
+                        "stride 1 with the same reach needs {plain} layers: {plain_params} parameters",
+                        params=st["params"], layers=st["layers"], k=k, plain=st["plain_layers"],
+                        plain_params=st["plain_params"]))
         return lines

@@ -16,6 +16,7 @@ from convlab.receptive import coverage, receptive_field
 __all__ = ["DilationExplorer"]
 
 MAX_LAYERS = 3
+LAYER_DILATIONS = ("layer 1 dilation", "layer 2 dilation", "layer 3 dilation")  # the labels, texts of convlab.zh
 
 
 class DilationExplorer(Explorer):
@@ -55,8 +56,8 @@ class DilationExplorer(Explorer):
             padding=Int("padding", 0, 0, self.MAX_PADDING),
             position=Int("window position", 0, 0, most - 1),
             layers=Int("stacked layers", 3, 1, MAX_LAYERS),
-            **{f"dilation_{i + 1}": Int(f"layer {i + 1} dilation", 1, 1, self.MAX_STACK_DILATION,
-                                        argument="dilations") for i in range(MAX_LAYERS)},
+            **{f"dilation_{i + 1}": Int(label, 1, 1, self.MAX_STACK_DILATION, argument="dilations")
+               for i, label in enumerate(LAYER_DILATIONS)},
         )
 
     def check_start(self, v):
@@ -165,11 +166,14 @@ class DilationExplorer(Explorer):
         size = st["fields"][-1].size
         layers = ", ".join(map(str, st["dilations"]))
         span = st["effective_kernel_size"]
-        titles = [(f"input {n}×{n}" + (f", padding {p}" if p else ""), f"taps {d} apart: span {span}×{span}"),
-                  (f"kernel {k}×{k}", f"dilation {d}"),
-                  (f"output {out}×{out}", "stride 1"),
-                  (f"{len(st['dilations'])} stacked {k}×{k} layers, dilations ({layers})",
-                   f"receptive field {size}×{size}, {st['holes']} pixels never seen")]
+        tr = self.tr_figure
+        titles = [(tr("input {n}×{n}, padding {p}", n=n, p=p) if p else tr("input {n}×{n}", n=n),
+                   tr("taps {d} apart: span {span}×{span}", d=d, span=span)),
+                  (tr("kernel {k}×{k}", k=k), tr("dilation {d}", d=d)),
+                  (tr("output {n}×{n}", n=out), tr("stride 1")),
+                  (tr("{n} stacked {k}×{k} layers, dilations ({dilations})", n=len(st["dilations"]), k=k,
+                      dilations=layers),
+                   tr("receptive field {size}×{size}, {holes} pixels never seen", size=size, holes=st["holes"]))]
         centres = [lefts[0] + padded / 2, lefts[1] + k / 2, lefts[2] + out / 2, lefts[3] + side / 2]
         scene.titles(titles, centres)
 
@@ -178,22 +182,28 @@ class DilationExplorer(Explorer):
         n, k, d, p, out = st["input_size"], st["kernel_size"], st["dilation"], st["padding"], st["output_size"]
         top = n + 2 * p - d * (k - 1) - 1
         same = st["same_padding"]
+        tr = self.tr
+        sizes = dict(n=n, p=p, d=d, k=k, top=top, out=out, same=same)
         lines = [
-            f"effective kernel = k + (k − 1)(d − 1) = {k} + {k - 1}·{d - 1} = <b>{st['effective_kernel_size']}</b>",
-            f"output = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / 1⌋ + 1 = {top} + 1 = <b>{out}</b>; "
-            + (f"padding d·(k − 1)/2 = {same:g} keeps the size ('same')" if same == int(same)
-               else f"'same' would need d·(k − 1)/2 = {same:g}: an even kernel pads unevenly"),
-            f"out[{st['position'][0]}, {st['position'][1]}] = " + products(st["window"], st["weight"])
+            tr("effective kernel = k + (k − 1)(d − 1) = {k} + {k1}·{d1} = <b>{span}</b>", k=k, k1=k - 1, d1=d - 1,
+               span=st["effective_kernel_size"]),
+            tr("output = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / 1⌋ + 1 = {top} + 1 = <b>{out}</b>; padding d·(k − 1)/2 = "
+               "{same:g} keeps the size ('same')", **sizes) if same == int(same) else
+            tr("output = ⌊({n} + 2·{p} − {d}·({k}−1) − 1) / 1⌋ + 1 = {top} + 1 = <b>{out}</b>; 'same' would need "
+               "d·(k − 1)/2 = {same:g}: an even kernel pads unevenly", **sizes),
+            f"out[{st['position'][0]}, {st['position'][1]}] = " + products(st["window"], st["weight"], tr)
             + f" = <b>{st['value']:g}</b>",
-            "stack: receptive field " + " → ".join(f"{f.size}" for f in st["fields"])
-            + f" (each layer adds (k − 1)·d = {k - 1}·d)",
+            tr("stack: receptive field {sizes} (each layer adds (k − 1)·d = {k1}·d)",
+               sizes=" → ".join(f"{f.size}" for f in st["fields"]), k1=k - 1),
         ]
-        factor = st["common_factor"]
+        factor, holes = st["common_factor"], st["holes"]
         if factor > 1:
-            lines.append(f"all dilations share the factor {factor}: the unit sees one row and one column in every "
-                         f"{factor} — {st['holes']} of {st['coverage'].size} pixels are holes (gridding)")
-        elif st["holes"]:
-            lines.append(f"no common factor, but the gaps are too wide for the layers below: {st['holes']} holes")
+            lines.append(tr("all dilations share the factor {factor}: the unit sees one row and one column in every "
+                            "{factor} — {holes} of {pixels} pixels are holes (gridding)", factor=factor, holes=holes,
+                            pixels=st["coverage"].size))
+        elif holes:
+            lines.append(tr("no common factor, but the gaps are too wide for the layers below: {holes} holes",
+                            holes=holes))
         else:
-            lines.append("no holes: every pixel of the receptive field reaches the unit")
+            lines.append(tr("no holes: every pixel of the receptive field reaches the unit"))
         return lines

@@ -161,24 +161,29 @@ class FCEquivalenceExplorer(Explorer):
         with scene.moving(draw.by_row(side, cell), draw.by_column(side, cell)):
             scene.box(x1, y1, cell, cell, draw.WINDOW_COLOR)  # the colour of its crop
 
-        titles = [(f"input 1×{n}×{n}", ""), (f"score map {side}×{side}, class {k}", "the conv net: every crop at once")]
+        tr = self.tr_figure
+        titles = [(tr("input {c}×{h}×{w}", c=1, h=n, w=n), ""),
+                  (tr("score map {side}×{side}, class {k}", side=side, k=k), tr("the conv net: every crop at once"))]
         centres = [n / 2, x1 + side * cell / 2]
         scene.titles(titles, centres)
-        scene.text([f"crop ({r * STRIDE}, {c * STRIDE}) of size {CROP}×{CROP}, stride {STRIDE}"
-                    for r, c in zip(rows, cols, strict=True)], [(centres[0], draw.TITLE_ROWS[1])] * len(rows),
-                   size=10, title=True, shown=np.stack([np.arange(len(rows))] * 2, axis=-1))
+        crops = [tr("crop ({top}, {left}) of size {crop}×{crop}, stride {stride}", top=r * STRIDE, left=c * STRIDE,
+                    crop=CROP, stride=STRIDE) for r, c in zip(rows, cols, strict=True)]
+        scene.text(crops, [(centres[0], draw.TITLE_ROWS[1])] * len(rows), size=10, title=True,
+                   shown=np.stack([np.arange(len(rows))] * 2, axis=-1))
 
     def describe(self):
         st = self.state
         (i, j), k, (top, left) = st["entry"], st["score_class"], st["crop_origin"]
         conv, crop = st["conv_scores"][k], st["crop_scores"][k]
-        lines = [
-            f"entry ({i}, {j}) of the score map ↔ the crop at rows {top}–{top + CROP - 1}, columns "
-            f"{left}–{left + CROP - 1} (effective stride {STRIDE} = two 2×2 poolings)",
-            f"class {k}: conv net <b>{conv:.12f}</b> · classifier on the crop <b>{crop:.12f}</b> · "
-            f"difference {abs(conv - crop):.1e}",
-            f"all {CLASSES} classes: largest difference {st['difference']:.1e} (floating-point rounding only)",
-            f"fc1 ({st['channels']}·7·7 → {HIDDEN}) as a 7×7 conv {st['channels']}→{HIDDEN}: params "
-            f"{st['fc1_params']:,} = {st['conv7_params']:,}, the same numbers reshaped",
+        tr = self.tr
+        return [
+            tr("entry ({i}, {j}) of the score map ↔ the crop at rows {top}–{bottom}, columns {left}–{right} "
+               "(effective stride {stride} = two 2×2 poolings)", i=i, j=j, top=top, bottom=top + CROP - 1, left=left,
+               right=left + CROP - 1, stride=STRIDE),
+            tr("class {k}: conv net <b>{conv:.12f}</b> · classifier on the crop <b>{crop:.12f}</b> · "
+               "difference {difference:.1e}", k=k, conv=conv, crop=crop, difference=abs(conv - crop)),
+            tr("all {n} classes: largest difference {difference:.1e} (floating-point rounding only)", n=CLASSES,
+               difference=st["difference"]),
+            tr("fc1 ({c}·7·7 → {hidden}) as a 7×7 conv {c}→{hidden}: params {fc1:,} = {conv7:,}, the same numbers "
+               "reshaped", c=st["channels"], hidden=HIDDEN, fc1=st["fc1_params"], conv7=st["conv7_params"]),
         ]
-        return lines

@@ -5,7 +5,7 @@ explorer that changes its scene in place, but it takes five lines to write."""
 
 import numpy as np
 
-from convlab import canvas, draw
+from convlab import canvas, draw, language
 from convlab.explorers.base import Explorer
 from convlab.explorers.controls import Int
 
@@ -28,10 +28,13 @@ class FunctionExplorer(Explorer):
 
     @classmethod
     def example(cls):
+        lang = language.figure_language(language.language())  # the title in the language of figure text
+        font = language.cjk_font() if lang == "zh" else None  # None: matplotlib's default font
+
         def draw(ax, stride):
             grid = np.arange(64).reshape(8, 8)
             ax.imshow(grid[::stride, ::stride], cmap="Blues")
-            ax.set_title(f"every {stride}th row and column")
+            ax.set_title(language.tr("every {stride}th row and column", lang, stride=stride), fontfamily=font)
 
         return cls(draw, stride=Int("stride", 2, 1, 4))
 

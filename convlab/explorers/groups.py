@@ -144,14 +144,16 @@ class GroupConvExplorer(Explorer):
         rgba[..., 3] = 1.0
         scene.fill(draw.squares(c_out, c_in) * cell + (matrix_x, my), rgba.reshape(-1, 4), draw.EDGE_COLOR, 0.5)
 
-        kind = "depthwise" if st["depthwise"] else "standard" if g == 1 else f"{g} groups"
-        n = st["input_size"]
-        titles = [(f"{c_in} input channels", f"of {n}×{n} pixels"),
-                  (f"{c_out} output channels", f"{kind}, {st['kernel_size']}×{st['kernel_size']}"),
-                  ("connections (out × in)", f"{int(st['connections'].sum())} of {c_out * c_in} used")]
+        tr, n, k = self.tr_figure, st["input_size"], st["kernel_size"]
+        kind = (tr("depthwise, {k}×{k}", k=k) if st["depthwise"] else tr("standard, {k}×{k}", k=k) if g == 1 else
+                tr("{g} groups, {k}×{k}", g=g, k=k))
+        titles = [(tr("{c} input channels", c=c_in), tr("of {n}×{n} pixels", n=n)),
+                  (tr("{c} output channels", c=c_out), kind),
+                  (tr("connections (out × in)"), tr("{used} of {total} used", used=int(st["connections"].sum()),
+                                                     total=c_out * c_in))]
         centres = [xs[0] + 0.4, xs[1] + 0.4, matrix_x + c_in * cell / 2]
         if st["pointwise"]:
-            titles.insert(2, (f"{final} channels", "1×1 pointwise"))
+            titles.insert(2, (tr("{c} channels", c=final), tr("1×1 pointwise")))
             centres.insert(2, xs[2] + 0.4)
         scene.titles(titles, centres)
 
@@ -159,20 +161,25 @@ class GroupConvExplorer(Explorer):
         st = self.state
         c_in, c_out, g, k, n = (st[key] for key in ("in_channels", "out_channels", "groups", "kernel_size",
                                                      "input_size"))
-        lines = [f"weight shape (out, in/groups, k, k) = <b>{st['weight_shape']}</b>; each group: "
-                 f"{c_in // g} input → {c_out // g} output channels"]
+        tr = self.tr
+        lines = [tr("weight shape (out, in/groups, k, k) = <b>{shape}</b>; each group: {c_in} input → {c_out} output "
+                    "channels", shape=st["weight_shape"], c_in=c_in // g, c_out=c_out // g)]
         grouped = conv_params(c_in, c_out, k, groups=g, bias=False)
-        lines.append(f"grouped {k}×{k}: params {c_out}·{c_in // g}·{k}·{k} = {grouped:,}; MACs ×{n}·{n} = "
-                     f"{conv_macs(c_in, c_out, k, n, groups=g):,} (a standard conv {c_in}→{c_out}: ÷{g})")
+        lines.append(tr("grouped {k}×{k}: params {c_out}·{per}·{k}·{k} = {params:,}; MACs ×{n}·{n} = {macs:,} "
+                        "(a standard conv {c_in}→{c_out}: ÷{g})", k=k, c_out=c_out, per=c_in // g, params=grouped,
+                        n=n, macs=conv_macs(c_in, c_out, k, n, groups=g), c_in=c_in, g=g))
         if st["depthwise"]:
-            lines.append(f"depthwise: one {k}×{k} kernel per input channel"
-                         + (f", depth multiplier {st['multiplier']}" if st["multiplier"] > 1 else ""))
+            lines.append(tr("depthwise: one {k}×{k} kernel per input channel, depth multiplier {m}", k=k,
+                            m=st["multiplier"]) if st["multiplier"] > 1 else
+                         tr("depthwise: one {k}×{k} kernel per input channel", k=k))
         if st["pointwise"]:
             final = st["final_channels"]
-            lines.append(f"+ 1×1 pointwise {c_out}→{final}: params {conv_params(c_out, final, 1, bias=False):,}; "
-                         f"total {st['params']:,} params, {st['macs']:,} MACs")
-        lines.append(f"standard {k}×{k} conv {c_in}→{st['final_channels']}: {st['standard_params']:,} params, "
-                     f"{st['standard_macs']:,} MACs → this is <b>{st['ratio']:.4f}</b>× of it")
+            lines.append(tr("+ 1×1 pointwise {c_in}→{c_out}: params {params:,}; total {total:,} params, {macs:,} MACs",
+                            c_in=c_out, c_out=final, params=conv_params(c_out, final, 1, bias=False),
+                            total=st["params"], macs=st["macs"]))
+        lines.append(tr("standard {k}×{k} conv {c_in}→{c_out}: {params:,} params, {macs:,} MACs → this is "
+                        "<b>{ratio:.4f}</b>× of it", k=k, c_in=c_in, c_out=st["final_channels"],
+                        params=st["standard_params"], macs=st["standard_macs"], ratio=st["ratio"]))
         if st["pointwise"] and st["depthwise"] and st["multiplier"] == 1:
             lines.append(f"1/C_out + 1/k² = 1/{st['final_channels']} + 1/{k * k} = "
                          f"{1 / st['final_channels'] + 1 / k ** 2:.4f}")

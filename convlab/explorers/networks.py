@@ -85,6 +85,15 @@ def heat_maps(network, index):
     return heat, see_through
 
 
+class Names(Choice):
+    """A choice of names (the networks'), shown as they are in every language: only its label is translated."""
+
+    def widget(self, value, tr=str):
+        control = super().widget(value)
+        control.description = tr(self.label)
+        return control
+
+
 def as_bytes(picture):
     """A (3, H, W) picture in [0, 1] as (H, W, 4) RGBA bytes, converted once rather than on every draw."""
     rgba = np.full((*picture.shape[1:], 4), 255, np.uint8)
@@ -125,7 +134,7 @@ class ReceptiveFieldExplorer(Explorer):
     def declare(self):
         deepest = max(len(network_layers(name)) for name in NETWORKS)
         return dict(
-            network=Choice("network", "AlexNet", tuple(NETWORKS), dropdown=True),
+            network=Names("network", "AlexNet", tuple(NETWORKS), dropdown=True),
             layer=Int("layer", 0, 0, deepest - 1),
             row=Int("unit row", 0, 0, SIZE - 1),
             col=Int("unit column", 0, 0, SIZE - 1),
@@ -198,24 +207,29 @@ class ReceptiveFieldExplorer(Explorer):
                 arm = 0.03 * span
                 scene.line(np.array([[(cx - arm, cy), (cx + arm, cy)], [(cx, cy - arm), (cx, cy + arm)]]), "cyan",
                            1.5)
-        k, s, p, d = st["geometry"]
-        titles = [(f"{st['network']} · {st['name']} ({k}×{k}, stride {s})",
-                   f"{side}×{side} units, each with a {size}×{size} field on the 224×224 picture"),
-                  ("paths from each pixel to the unit", "equal weights, main path: the effective field's shape")]
+        (k, s, _, _), tr = st["geometry"], self.tr_figure
+        titles = [(tr("{network} · {name} ({k}×{k}, stride {s})", network=st["network"], name=st["name"], k=k, s=s),
+                   tr("{side}×{side} units, each with a {size}×{size} field on the 224×224 picture", side=side,
+                      size=size)),
+                  (tr("paths from each pixel to the unit"),
+                   tr("equal weights, main path: the effective field's shape"))]
         centres = [span / 2, span + gap + span / 2]
         scene.titles(titles, centres, rows=(0.96, 0.91))
 
     def describe(self):
         st = self.state
-        f, (r, c), (top, left) = st["field"], st["unit"], st["box"]
-        lines = [
-            f"layer {st['layer']} (counting from 0) of the {st['layers']} convolutions and poolings on the main path: "
-            f"<b>{st['name']}</b>, output {st['side']}×{st['side']} for a {SIZE}×{SIZE} input",
-            f"receptive field <b>{f.size}×{f.size}</b> · jump (effective stride) <b>{f.jump}</b> · start {f.start:g}",
-            f"unit ({r}, {c}) is centred on pixel ({st['centre'][0]:g}, {st['centre'][1]:g}) = start + index·jump; "
-            f"its field covers rows {top:g}…{top + f.size - 1:g}, columns {left:g}…{left + f.size - 1:g} "
-            f"({st['inside']:.0%} of it on the picture, the rest on padding)",
-            f"spread of the path counts {st['spread']:.1f} px against {st['uniform_spread']:.1f} px for a uniform "
-            f"field of that size: the weight sits in the middle",
+        f, (r, c), (top, left), tr = st["field"], st["unit"], st["box"], self.tr
+        return [
+            tr("layer {layer} (counting from 0) of the {layers} convolutions and poolings on the main path: "
+               "<b>{name}</b>, output {side}×{side} for a {size}×{size} input", layer=st["layer"], layers=st["layers"],
+               name=st["name"], side=st["side"], size=SIZE),
+            tr("receptive field <b>{size}×{size}</b> · jump (effective stride) <b>{jump}</b> · start {start:g}",
+               size=f.size, jump=f.jump, start=f.start),
+            tr("unit ({r}, {c}) is centred on pixel ({y:g}, {x:g}) = start + index·jump; its field covers rows "
+               "{top:g}…{bottom:g}, columns {left:g}…{right:g} ({inside:.0%} of it on the picture, the rest on "
+               "padding)",
+               r=r, c=c, y=st["centre"][0], x=st["centre"][1], top=top, bottom=top + f.size - 1, left=left,
+               right=left + f.size - 1, inside=st["inside"]),
+            tr("spread of the path counts {spread:.1f} px against {uniform:.1f} px for a uniform field of that size: "
+               "the weight sits in the middle", spread=st["spread"], uniform=st["uniform_spread"]),
         ]
-        return lines

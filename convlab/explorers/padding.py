@@ -18,23 +18,30 @@ ROW_GAP = 1.8
 LABEL_W = 9.0  # cells on the left for the conventions' names
 
 
-def conventions(n, k, s, d):
-    """Per convention: (left, right) padding, or the reason it is unavailable."""
+def _english(text, **values):
+    """`text` in English, its {placeholders} filled in."""
+    return text.format(**values)
+
+
+def conventions(n, k, s, d, tr=_english):
+    """Per convention: (left, right) padding, or the reason it is unavailable (said through `tr`: English by
+    default)."""
     span = d * (k - 1) + 1
     total = span - 1
     pads = {"PyTorch 'same'": (total // 2, total - total // 2) if s == 1 else
-            f"PyTorch refuses padding='same' with stride {s} (stride 1 only)",
+            tr("PyTorch refuses padding='same' with stride {s} (stride 1 only)", s=s),
             "TensorFlow SAME": tf_same_padding(n, k, s, d),
             "k // 2": (k // 2, k // 2),
             "valid": (0, 0)}
     for name, pad in pads.items():
         if not isinstance(pad, str) and n + sum(pad) < span:
-            pads[name] = f"the window ({span} cells) is longer than the padded input ({n + sum(pad)}): refused"
+            pads[name] = tr("the window ({span} cells) is longer than the padded input ({padded}): refused", span=span,
+                            padded=n + sum(pad))
     return pads
 
 
 def short(reason):
-    """The picture's few words for why a convention is unavailable."""
+    """The picture's few words (in English) for why a convention is unavailable, from its English reason."""
     return "refused with stride > 1" if "stride" in reason else "window longer than the padded input"
 
 
@@ -96,11 +103,12 @@ class PaddingExplorer(Explorer):
         cell_px = scene.fit(width, ROW_GAP * len(CONVENTIONS))
         scene.clear()
         size = draw.font_size(cell_px, self.dpi, [str(n - 1)])
+        tr = self.tr_figure
         for row, name in enumerate(CONVENTIONS):
             y, pad = row * ROW_GAP, st["pads"][name]
-            scene.text([name], [(LABEL_W / 2, y + 0.5)], size=10)
+            scene.text([tr(name)], [(LABEL_W / 2, y + 0.5)], size=10)
             if isinstance(pad, str):  # unavailable: the reason, where the row would be
-                scene.text([f"not available: {short(pad)}"], [(x_in + n / 2, y + 0.5)], "0.35", 10)
+                scene.text([tr("not available: {why}", why=tr(short(pad)))], [(x_in + n / 2, y + 0.5)], "0.35", 10)
                 continue
             left, right = pad
             cells = np.arange(-left, n + right)
@@ -118,30 +126,35 @@ class PaddingExplorer(Explorer):
                 box = (x0 + len(cells) - unread, y, unread, 1)
                 scene.fill(draw.rectangle(*box), draw.FADE_COLOR)
                 scene.box(*box, draw.UNCOVERED_COLOR, 1.5)
-            scene.text([f"{left} + {right} → {m} out"], [(x_in + n + most_right + 3.0, y + 0.5)], size=10)
-        scene.titles([(f"input of {n} cells (numbered), kernel {k}, stride {s}, dilation {d}: span {span}",
-                       "grey: padding · red: first window · purple: last window · orange: never read")],
+            scene.text([tr("{left} + {right} → {m} out", left=left, right=right, m=m)],
+                       [(x_in + n + most_right + 3.0, y + 0.5)], size=10)
+        scene.titles([(tr("input of {n} cells (numbered), kernel {k}, stride {s}, dilation {d}: span {span}", n=n, k=k,
+                          s=s, d=d, span=span),
+                       tr("grey: padding · red: first window · purple: last window · orange: never read"))],
                      [width / 2])
 
     def describe(self):
         st = self.state
-        n, s, span = st["input_size"], st["stride"], st["span"]
+        n, s, span, tr = st["input_size"], st["stride"], st["span"], self.tr
+        reasons = conventions(n, st["kernel_size"], s, st["dilation"], tr)  # why one is unavailable, said by tr
         lines = []
         for name in CONVENTIONS:
             pad = st["pads"][name]
             if isinstance(pad, str):
-                lines.append(f"{name}: not available — {pad}")
+                lines.append(tr("{name}: not available — {why}", name=tr(name), why=reasons[name]))
                 continue
             left, right = pad
-            m = st["outputs"][name]
-            lines.append(f"{name}: padding {left} left, {right} right → ⌊({n} + {left} + {right} − {span}) / {s}⌋ + 1 "
-                         f"= <b>{m}</b>")
+            lines.append(tr("{name}: padding {left} left, {right} right → ⌊({n} + {left} + {right} − {span}) / {s}⌋ "
+                            "+ 1 = <b>{m}</b>", name=tr(name), left=left, right=right, n=n, span=span, s=s,
+                            m=st["outputs"][name]))
         tf = st["pads"]["TensorFlow SAME"]
-        lines.append(f"TensorFlow SAME aims at ⌈n / stride⌉ = ⌈{n} / {s}⌉ = {st['tf_output']} outputs and puts the odd "
-                     f"padding cell after: total {sum(tf)} = {tf[0]} + {tf[1]}")
+        lines.append(tr("TensorFlow SAME aims at ⌈n / stride⌉ = ⌈{n} / {s}⌉ = {outputs} outputs and puts the odd "
+                        "padding cell after: total {total} = {left} + {right}", n=n, s=s, outputs=st["tf_output"],
+                        total=sum(tf), left=tf[0], right=tf[1]))
         torch_same = st["pads"]["PyTorch 'same'"]
         if not isinstance(torch_same, str):
-            same = "the same padding" if tuple(torch_same) == tuple(tf) else "different padding"
-            lines.append(f"PyTorch 'same' pads dilation·(k − 1) = {span - 1} in all, the odd cell on the right: "
-                         f"{same} as TensorFlow's here")
+            lines.append(tr("PyTorch 'same' pads dilation·(k − 1) = {total} in all, the odd cell on the right: the "
+                            "same padding as TensorFlow's here" if tuple(torch_same) == tuple(tf) else
+                            "PyTorch 'same' pads dilation·(k − 1) = {total} in all, the odd cell on the right: "
+                            "different padding as TensorFlow's here", total=span - 1))
         return lines

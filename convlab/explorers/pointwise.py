@@ -140,25 +140,31 @@ class PointwiseExplorer(Explorer):
 
         scene.text(["→", "→"], [(x - gap / 2, height / 2) for x in lefts[1:]], size=16)
         centres = [x + b[0] / 2 for x, b in zip(lefts, blocks, strict=True)]
-        titles = [(f"input {c_in}×{h}×{w}", ""), (f"y = W·x: ({c_out}×{c_in})·({c_in})", "one weight per channel pair"),
-                  (f"output {c_out}×{h}×{w}", "same W at every pixel")]
+        tr = self.tr_figure
+        titles = [(tr("input {c}×{h}×{w}", c=c_in, h=h, w=w), ""),
+                  (f"y = W·x: ({c_out}×{c_in})·({c_in})", tr("one weight per channel pair")),
+                  (tr("output {c}×{h}×{w}", c=c_out, h=h, w=w), tr("same W at every pixel"))]
         scene.titles(titles, centres)
-        scene.text([f"pixel ({r}, {c}); dashed: a {k}×{k} kernel's view" for r, c in zip(rows, cols, strict=True)],
+        scene.text([tr("pixel ({r}, {c}); dashed: a {k}×{k} kernel's view", r=r, c=c, k=k)
+                    for r, c in zip(rows, cols, strict=True)],
                    [(centres[0], draw.TITLE_ROWS[1])] * (h * w), size=10, title=True, shown=every)
 
     def describe(self):
         st = self.state
         x, weight, y, (r, c) = st["vector"], st["weight"], st["result"], st["pixel"]
         k, (h, w) = st["compare_kernel"], st["input_size"]
-        lines = [f"x = input[:, {r}, {c}] = [{', '.join(f'{v:g}' for v in x)}]"]
+        tr = self.tr
+        lines = [tr("x = input[:, {r}, {c}] = [{values}]", r=r, c=c, values=", ".join(f"{v:g}" for v in x))]
         for o, row in enumerate(weight):
             terms = " + ".join(f"{a:g}·{b:g}" if a >= 0 else f"({a:g})·{b:g}" for a, b in zip(row, x, strict=True))
             lines.append(f"&nbsp;&nbsp;y[{o}] = {terms} = <b>{y[o]:g}</b>")
         ratio = st["compare_params"] / st["params"]
-        lines.append(f"1×1 conv {st['in_channels']}→{st['out_channels']}: params {st['params']:,} "
-                     f"(= out·in, no bias) · MACs {st['macs']:,} (= {h}·{w} pixels × {st['params']:,})")
-        lines.append(f"{k}×{k} conv, same channels, padding 'same': params {st['compare_params']:,} · "
-                     f"MACs {st['compare_macs']:,} — {ratio:g}× the 1×1 (k² = {k * k})")
-        lines.append(f"receptive field: 1×1 reads 1 pixel of every channel (mixes channels only); "
-                     f"{k}×{k} reads {k}×{k} pixels of every channel")
+        lines.append(tr("1×1 conv {c_in}→{c_out}: params {params:,} (= out·in, no bias) · MACs {macs:,} "
+                        "(= {h}·{w} pixels × {params:,})", c_in=st["in_channels"], c_out=st["out_channels"],
+                        params=st["params"], macs=st["macs"], h=h, w=w))
+        lines.append(tr("{k}×{k} conv, same channels, padding 'same': params {params:,} · MACs {macs:,} — "
+                        "{ratio:g}× the 1×1 (k² = {k2})", k=k, params=st["compare_params"],
+                        macs=st["compare_macs"], ratio=ratio, k2=k * k))
+        lines.append(tr("receptive field: 1×1 reads 1 pixel of every channel (mixes channels only); "
+                        "{k}×{k} reads {k}×{k} pixels of every channel", k=k))
         return lines

@@ -32,27 +32,28 @@ def _labels(values):
     return out
 
 
-def _formula(n, k, s, p, d, ceil_mode, kind, floor, m):
+def _formula(tr, n, k, s, p, d, ceil_mode, kind, floor, m):
     """The output-size formula with every number filled in, the floor (or with ceil_mode the
-    ceiling) spelled out."""
+    ceiling) spelled out; said through `tr`, the explorer's language."""
     top = n + 2 * p - d * (k - 1) - 1
     lo, hi = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")
-    if kind == "max":
-        general, filled = "n + 2·padding − dilation·(k − 1) − 1", f"{n} + 2·{p} − {d}·({k} − 1) − 1"
-    else:  # PyTorch's average pooling has no dilation
-        general, filled = "n + 2·padding − k", f"{n} + 2·{p} − {k}"
     rounded = -(-top // s) if ceil_mode else top // s
-    line = (f"output = {lo}({general}) / stride{hi} + 1 = {lo}({filled}) / {s}{hi} + 1 = {lo}{top} / {s}{hi} + 1 "
-            f"= {rounded} + 1")
+    values = dict(lo=lo, hi=hi, n=n, p=p, d=d, k=k, s=s, top=top, rounded=rounded)
+    if kind == "max":
+        line = tr("output = {lo}(n + 2·padding − dilation·(k − 1) − 1) / stride{hi} + 1 = {lo}({n} + 2·{p} − "
+                  "{d}·({k} − 1) − 1) / {s}{hi} + 1 = {lo}{top} / {s}{hi} + 1 = {rounded} + 1", **values)
+    else:  # PyTorch's average pooling has no dilation
+        line = tr("output = {lo}(n + 2·padding − k) / stride{hi} + 1 = {lo}({n} + 2·{p} − {k}) / {s}{hi} + 1 = "
+                  "{lo}{top} / {s}{hi} + 1 = {rounded} + 1", **values)
     if rounded + 1 > m:  # ceil_mode's last window would start in the right padding
-        return (line + f" = {rounded + 1}, but that last window would start at {rounded * s} ≥ n + padding = "
-                f"{n + p}, past the input: PyTorch drops it → <b>{m}</b>")
+        return line + tr(" = {next}, but that last window would start at {start} ≥ n + padding = {edge}, past the "
+                         "input: PyTorch drops it → <b>{m}</b>", next=rounded + 1, start=rounded * s, edge=n + p, m=m)
     line += f" = <b>{m}</b>"
     if not ceil_mode and top % s:
-        line += (f" &nbsp;<i>(remainder {top % s}: the last {top % s} row(s) and column(s) are never pooled, "
-                 "framed orange)</i>")
+        line += " &nbsp;<i>" + tr("(remainder {left}: the last {left} row(s) and column(s) are never pooled, framed "
+                                  "orange)", left=top % s) + "</i>"
     if m > floor:
-        line += " &nbsp;<i>(ceil_mode: one more window, hanging over the edge, dashed orange)</i>"
+        line += " &nbsp;<i>" + tr("(ceil_mode: one more window, hanging over the edge, dashed orange)") + "</i>"
     return line
 
 
@@ -209,16 +210,22 @@ class PoolingExplorer(Explorer):
             extra = m - st["floor_size"]
             for box in (xo, yo + m - extra, m, extra), (xo + m - extra, yo, extra, m):
                 scene.line(draw.outline(draw.rectangle(*box)[0]), draw.UNCOVERED_COLOR, 1.5, dashed=True)
-        titles = [(f"input {n}×{n}" + (", shifted 1 right" if st["shift"] else ""),
-                   f"padded by {p} with {'−∞' if st['kind'] == 'max' else 'zeros'}" if p else "no padding"),
-                  (f"{st['kind']} pooling {m}×{m}, {'ceil' if st['ceil_mode'] else 'floor'}", "")]
+        tr, kind = self.tr_figure, st["kind"]
+        pooling = {("max", False): "max pooling {m}×{m}, floor", ("max", True): "max pooling {m}×{m}, ceil",
+                   ("average", False): "average pooling {m}×{m}, floor",
+                   ("average", True): "average pooling {m}×{m}, ceil"}[kind, st["ceil_mode"]]
+        titles = [(tr("input {n}×{n}, shifted 1 right" if st["shift"] else "input {n}×{n}", n=n),
+                   tr("padded by {p} with −∞" if kind == "max" else "padded by {p} with zeros", p=p) if p else
+                   tr("no padding")),
+                  (tr(pooling, m=m), "")]
         if st["shift"]:
             xb, yb = corners[2]
             scene.anchor("before", xb, yb)
             self.draw_output(st["before"], xb, yb, size)
             changed = np.argwhere(st["changed"])
             scene.mark(draw.squares_at(xo + changed[:, 1], yo + changed[:, 0], inset=0.04), CHANGED_COLOR, 2.0)
-            titles.append(("before the shift", f"{len(changed)} of {m * m} changed (pink)"))
+            titles.append((tr("before the shift"), tr("{changed} of {total} changed (pink)", changed=len(changed),
+                                                        total=m * m)))
         scene.text(["→"] + ["vs"] * st["shift"], [(x - gap / 2, height / 2) for x in lefts[1:]], size=14)
         scene.titles(titles, [x + b / 2 for x, b in zip(lefts, blocks, strict=True)])
         scene.text(self.computations(), np.tile((xo + m / 2, draw.TITLE_ROWS[1]), (m * m, 1)), size=10, title=True,
@@ -302,35 +309,41 @@ class PoolingExplorer(Explorer):
         st = self.state
         n, k, s, p, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding", "dilation",
                                                   "output_size"))
-        (i, j), (top, left) = st["position"], st["window_origin"]
-        lines = [_formula(n, k, s, p, d, st["ceil_mode"], st["kind"], st["floor_size"], m)]
+        (i, j), (top, left), tr = st["position"], st["window_origin"], self.tr
+        lines = [_formula(tr, n, k, s, p, d, st["ceil_mode"], st["kind"], st["floor_size"], m)]
         if s == k:
-            lines.append(f"stride {s} = the kernel size: PyTorch's default (stride=None)")
-        lines.append(f"window ({i}, {j}) reads rows {top}…{top + d * (k - 1)} and columns {left}…{left + d * (k - 1)} "
-                     "of the padded input" + (f", taps {d} apart" if d > 1 else ""))
+            lines.append(tr("stride {s} = the kernel size: PyTorch's default (stride=None)", s=s))
+        lines.append(tr("window ({i}, {j}) reads rows {top}…{bottom} and columns {left}…{right} of the padded input, "
+                        "taps {d} apart" if d > 1 else
+                        "window ({i}, {j}) reads rows {top}…{bottom} and columns {left}…{right} of the padded input",
+                        i=i, j=j, top=top, bottom=top + d * (k - 1), left=left, right=left + d * (k - 1), d=d))
         window = st["window"]
         shown = window[~np.isnan(window)]
         terms = ", ".join(MINUS_INF if np.isneginf(t) else f"{t:g}" for t in shown.ravel())
         if st["kind"] == "max":
             value = st["value"]
             if np.isneginf(value):
-                lines.append(f"out[{i}, {j}] = max({terms}) = {MINUS_INF}: this window reads padding only")
+                lines.append(tr("out[{i}, {j}] = max({terms}) = {inf}: this window reads padding only", i=i, j=j,
+                                terms=terms, inf=MINUS_INF))
             else:
                 r, c = divmod(int(st["indices"][i, j]), n)
-                lines.append(f"out[{i}, {j}] = max({terms}) = <b>{value:g}</b>, at input row {r}, column {c} "
-                             f"(return_indices: {r}·{n} + {c} = {st['indices'][i, j]}; framed green)")
+                lines.append(tr("out[{i}, {j}] = max({terms}) = <b>{value:g}</b>, at input row {r}, column {c} "
+                                "(return_indices: {r}·{n} + {c} = {index}; framed green)", i=i, j=j, terms=terms,
+                                value=value, r=r, c=c, n=n, index=st["indices"][i, j]))
         else:
             sums, divisors = self.sums_and_divisors()
             q = divisors[i, j]
-            which = ("the window's cells inside the padded input (count_include_pad=True: padding zeros count)"
-                     if st["count_include_pad"] or not p else "the window's cells inside the input "
-                     "(count_include_pad=False: padding does not count)")
-            past = " — never the part hanging past the padding" if np.isnan(window).any() else ""
-            lines.append(f"out[{i}, {j}] = ({' + '.join(terms.split(', '))}) / {q} = <b>{st['value']:.4g}</b>; "
-                         f"divisor {q}: {which}{past} (framed green)")
+            which = tr("the window's cells inside the padded input (count_include_pad=True: padding zeros count)"
+                       if st["count_include_pad"] or not p else "the window's cells inside the input "
+                       "(count_include_pad=False: padding does not count)")
+            past = tr(" — never the part hanging past the padding") if np.isnan(window).any() else ""
+            lines.append(tr("out[{i}, {j}] = ({terms}) / {q} = <b>{value:.4g}</b>; divisor {q}: {which}{past} (framed "
+                            "green)", i=i, j=j, terms=" + ".join(terms.split(", ")), q=q, value=st["value"],
+                            which=which, past=past))
         if st["shift"]:
-            lines.append(f"input shifted one column right: {int(st['changed'].sum())} of {m * m} outputs changed "
-                         f"(pink) — pooling is not invariant to a one-pixel shift")
-        lines.append(f"params {st['params']}: pooling learns nothing (a {k}×{k} strided convolution doing the "
-                     f"same downsampling learns {st['conv_params']} per input–output channel pair)")
+            lines.append(tr("input shifted one column right: {changed} of {total} outputs changed (pink) — pooling is "
+                            "not invariant to a one-pixel shift", changed=int(st["changed"].sum()), total=m * m))
+        lines.append(tr("params {params}: pooling learns nothing (a {k}×{k} strided convolution doing the same "
+                        "downsampling learns {conv} per input–output channel pair)", params=st["params"], k=k,
+                        conv=st["conv_params"]))
         return lines

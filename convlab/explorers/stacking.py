@@ -13,6 +13,8 @@ from convlab.stacking import compose, dilate
 __all__ = ["StackedKernelExplorer"]
 
 MAX_LAYERS, MAX_DILATION, SAMPLES = 4, 3, 10
+# the labels of the layers' dilations, each a text of convlab.zh
+LAYER_DILATIONS = ("layer 1 dilation", "layer 2 dilation", "layer 3 dilation", "layer 4 dilation")
 CHANNELS, MAP = 64, 640  # the layer whose cost the readout quotes: 64 → 64 channels on a 640×640 map
 
 
@@ -61,8 +63,8 @@ class StackedKernelExplorer(Explorer):
             kernel_size=Int("kernel size", 3, 2, self.MAX_KERNEL),
             relu=Toggle("ReLU between layers"),
             sample=Int("input sample", 0, 0, SAMPLES - 1),
-            **{f"dilation_{i + 1}": Int(f"layer {i + 1} dilation", 1, 1, MAX_DILATION, argument="dilations")
-               for i in range(MAX_LAYERS)},
+            **{f"dilation_{i + 1}": Int(label, 1, 1, MAX_DILATION, argument="dilations")
+               for i, label in enumerate(LAYER_DILATIONS)},
         )
 
     def constrain(self):
@@ -137,10 +139,12 @@ class StackedKernelExplorer(Explorer):
             inset = (size - field.size) / 2 / scale
             scene.box(right + inset, y0 + inset, field.size / scale, field.size / scale, color, 2.0)
 
-        what = f"what the stack does to input sample {st['sample']}" if st["relu"] else "the one equivalent kernel"
-        dil = ", ".join(map(str, st["dilations"]))
-        titles = [(f"{n} layer{'s' * (n > 1)}: {k}×{k} kernels", f"dilations {dil}"),
-                  (f"{size}×{size}: {what}", "boxes: receptive field after each layer")]
+        tr, dil = self.tr_figure, ", ".join(map(str, st["dilations"]))
+        titles = [(tr("{n} layers: {k}×{k} kernels" if n > 1 else "{n} layer: {k}×{k} kernels", n=n, k=k),
+                   tr("dilations {dilations}", dilations=dil)),
+                  (tr("{size}×{size}: what the stack does to input sample {sample}", size=size, sample=st["sample"])
+                   if st["relu"] else tr("{size}×{size}: the one equivalent kernel", size=size),
+                   tr("boxes: receptive field after each layer"))]
         centres = [lefts[-1] / 2 + k / 2, right + side / 2]
         scene.titles(titles, centres)
 
@@ -149,22 +153,28 @@ class StackedKernelExplorer(Explorer):
         k, n, size = st["kernel_size"], st["layers"], st["size"]
         steps = " → ".join(str(f.size) for f in st["fields"])
         saving = 1 - st["stack_weights"] / st["single_weights"]
-        verdict = f"{saving:.0%} saved" if saving >= 0 else "the stack costs more"
-        lines = [f"receptive field {steps} (each layer adds (k − 1)·d = {k - 1}·d)",
-                 f"weights per channel pair: {n} × {k}·{k} = <b>{st['stack_weights']}</b> against one {size}×{size} "
-                 f"kernel's <b>{st['single_weights']}</b> ({verdict})",
-                 f"{CHANNELS}→{CHANNELS} channels on {MAP}×{MAP}: stack {st['stack_params']:,} params / "
-                 f"{st['stack_macs']:,} MACs; one {size}×{size} conv {st['single_params']:,} / {st['single_macs']:,}"]
+        tr = self.tr
+        weights = dict(n=n, k=k, stack=st["stack_weights"], size=size, single=st["single_weights"], saving=saving)
+        lines = [tr("receptive field {sizes} (each layer adds (k − 1)·d = {k1}·d)", sizes=steps, k1=k - 1),
+                 tr("weights per channel pair: {n} × {k}·{k} = <b>{stack}</b> against one {size}×{size} kernel's "
+                    "<b>{single}</b> ({saving:.0%} saved)", **weights) if saving >= 0 else
+                 tr("weights per channel pair: {n} × {k}·{k} = <b>{stack}</b> against one {size}×{size} kernel's "
+                    "<b>{single}</b> (the stack costs more)", **weights),
+                 tr("{c}→{c} channels on {m}×{m}: stack {params:,} params / {macs:,} MACs; one {size}×{size} conv "
+                    "{one_params:,} / {one_macs:,}", c=CHANNELS, m=MAP, params=st["stack_params"],
+                    macs=st["stack_macs"], size=size, one_params=st["single_params"], one_macs=st["single_macs"])]
         if st["relu"]:
             same = np.allclose(st["kernel"], st["linear_kernel"])
-            lines.append("with ReLU the stack is not one convolution: the right shows its gradient for this input "
-                         + ("(equal to the linear kernel here: every unit was active)" if same else
+            lines.append(tr("with ReLU the stack is not one convolution: the right shows its gradient for this input "
+                            "(equal to the linear kernel here: every unit was active)") if same else
+                         tr("with ReLU the stack is not one convolution: the right shows its gradient for this input "
                             "(it differs from the linear kernel, and changes with the input sample)"))
         else:
-            lines.append("without a nonlinearity the stack is one linear map: one convolution with the kernel on "
-                         "the right, W₁ ⊛ W₂ ⊛ … (full 2-D convolutions of the layer kernels)")
+            lines.append(tr("without a nonlinearity the stack is one linear map: one convolution with the kernel on "
+                            "the right, W₁ ⊛ W₂ ⊛ … (full 2-D convolutions of the layer kernels)"))
         holes = int((st["linear_kernel"] == 0).sum()) if any(d > 1 for d in st["dilations"]) else 0
         if holes:
-            lines.append(f"{holes} pixels of the field get no weight at all (gaps left by the dilations)")
+            lines.append(tr("{holes} pixels of the field get no weight at all (gaps left by the dilations)",
+                            holes=holes))
         return lines
 

@@ -25,10 +25,10 @@ def _square(side, start, length):
     return kept
 
 
-def _formula(n, k, s, p, op, d, m):
-    """The output-size formula with every number filled in."""
-    return (f"output = (n − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1 = ({n} − 1)·{s} − 2·{p} "
-            f"+ {d}·({k} − 1) + {op} + 1 = <b>{m}</b>")
+def _formula(tr, n, k, s, p, op, d, m):
+    """The output-size formula with every number filled in (said through `tr`, the explorer's language)."""
+    return tr("output = (n − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1 = ({n} − 1)·{s} − 2·{p} "
+              "+ {d}·({k} − 1) + {op} + 1 = <b>{m}</b>", n=n, s=s, p=p, d=d, k=k, op=op, m=m)
 
 
 class TransposedConvExplorer(Explorer):
@@ -181,10 +181,12 @@ class TransposedConvExplorer(Explorer):
             scene.window(xo, yo, (k, k), (d, d))
         self.grid(st["counts"], (xc, yc), COUNT_CMAP, cell_px, low=0)
         scene.text(["×", "→"], [(xk - 1.0, height / 2), (xo - 1.0, height / 2)], size=16)
-        scene.titles([(f"input {n}×{n}", "pixel × kernel"), (f"kernel {k}×{k}", "= one stamp"),
-                      (f"output {m}×{m}", f"stamps {s} apart, summed" + (f"; {p} cropped (grey)" if p else "")),
-                      ("stamps per output cell", f"{st['overlaps'][0]}…{st['overlaps'][1]}: uneven is a checkerboard")],
-                     centres)
+        tr = self.tr_figure
+        scene.titles([(tr("input {n}×{n}", n=n), tr("pixel × kernel")), (tr("kernel {k}×{k}", k=k), tr("= one stamp")),
+                      (tr("output {n}×{n}", n=m), tr("stamps {s} apart, summed; {p} cropped (grey)", s=s, p=p) if p
+                       else tr("stamps {s} apart, summed", s=s)),
+                      (tr("stamps per output cell"), tr("{lo}…{hi}: uneven is a checkerboard", lo=st["overlaps"][0],
+                                                        hi=st["overlaps"][1]))], centres)
 
     def draw_zeros(self):
         st, scene = self.state, self.scene
@@ -210,16 +212,20 @@ class TransposedConvExplorer(Explorer):
             scene.window(xz, yz, (k, k), (d, d))
             scene.box(xo, yo, 1, 1, draw.OUTPUT_COLOR)
         scene.text(["∗", "="], [(xk - 1.0, height / 2), (xo - 1.0, height / 2)], size=18)
-        scene.titles([(f"input with {s - 1} zero{'s' * (s != 2)} between pixels (yellow)",
-                       f"padded by dilation·(k−1) − padding = {ring}" + (" (cropped)" if ring < 0 else " (grey)")),
-                      ("kernel flipped", "stride 1"), (f"output {m}×{m}", "the same numbers as the stamps")], centres)
+        tr = self.tr_figure
+        scene.titles([(tr("input with {z} zero between pixels (yellow)" if s == 2 else
+                          "input with {z} zeros between pixels (yellow)", z=s - 1),
+                       tr("padded by dilation·(k−1) − padding = {ring} (cropped)" if ring < 0 else
+                          "padded by dilation·(k−1) − padding = {ring} (grey)", ring=ring)),
+                      (tr("kernel flipped"), tr("stride 1")),
+                      (tr("output {n}×{n}", n=m), tr("the same numbers as the stamps"))], centres)
 
     def draw_forward(self):
         st, scene = self.state, self.scene
         n, k, s, p, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding", "dilation",
                                                   "output_size"))
-        padded = np.pad(st["output"], p)
-        [(xp, yp), (xk, yk), (xf, yf)], cell_px, centres, height = self.layout([m + 2 * p, k, n])
+        padded, f = np.pad(st["output"], p), st["forward_size"]  # f > n where output_padding ≥ stride
+        [(xp, yp), (xk, yk), (xf, yf)], cell_px, centres, height = self.layout([m + 2 * p, k, f])
         scene.anchor("input", xp, yp), scene.anchor("kernel", xk, yk), scene.anchor("output", xf, yf)
         self.ringed(padded, (xp, yp), "Purples", st["output"].min(), st["output"].max(), _square(len(padded), p, m),
                     cell_px)
@@ -230,31 +236,46 @@ class TransposedConvExplorer(Explorer):
         with scene.moving(self.pixels(n)):
             scene.box(xf, yf, 1, 1, draw.OUTPUT_COLOR)
         scene.text(["∗", "="], [(xk - 1.0, height / 2), (xf - 1.0, height / 2)], size=18)
-        scene.titles([(f"input: the transposed output {m}×{m}", f"padded by {p}" if p else "no padding"),
-                      (f"kernel {k}×{k}", f"Conv2d, stride {s}"),
-                      (f"output {n}×{n}", "the input's shape back, not its numbers")], centres)
+        tr = self.tr_figure
+        scene.titles([(tr("input: the transposed output {m}×{m}", m=m), tr("padded by {p}", p=p) if p else
+                       tr("no padding")),
+                      (tr("kernel {k}×{k}", k=k), tr("Conv2d, stride {s}", s=s)),
+                      (tr("output {n}×{n}", n=f), tr("the input's shape back, not its numbers") if f == n else
+                       tr("not the input's shape: output_padding ≥ stride"))], centres)
 
     def describe(self):
         st = self.state
         n, k, s, p, op, d, m = (st[name] for name in ("input_size", "kernel_size", "stride", "padding",
                                                       "output_padding", "dilation", "output_size"))
-        (i, j), value = st["pixel"], st["value"]
+        (i, j), value, (lo, hi), tr = st["pixel"], st["value"], st["overlaps"], self.tr
         rows = [i * s + a * d - p for a in range(k)]
         cols = [j * s + b * d - p for b in range(k)]
-        lines = [_formula(n, k, s, p, op, d, m),
-                 f"input pixel ({i}, {j}) = {value:g} stamps {value:g}·kernel onto output rows {rows[0]}…{rows[-1]}, "
-                 f"columns {cols[0]}…{cols[-1]}" + (" (negative or past the end: cropped)"
-                                                     if min(rows + cols) < 0 or max(rows + cols) >= m else ""),
-                 f"stamps per output cell: {st['overlaps'][0]} to {st['overlaps'][1]}"
-                 + (" — uneven: the checkerboard" if st["overlaps"][0] != st["overlaps"][1] else " — even"),
-                 f"params {st['params']} (one kernel, no bias) · MACs {st['macs']} (= {n}·{n} pixels × {k}·{k} taps)"]
+        cropped = min(rows + cols) < 0 or max(rows + cols) >= m
+        lines = [_formula(tr, n, k, s, p, op, d, m),
+                 tr("input pixel ({i}, {j}) = {value:g} stamps {value:g}·kernel onto output rows {r0}…{r1}, columns "
+                    "{c0}…{c1} (negative or past the end: cropped)" if cropped else
+                    "input pixel ({i}, {j}) = {value:g} stamps {value:g}·kernel onto output rows {r0}…{r1}, columns "
+                    "{c0}…{c1}", i=i, j=j, value=value, r0=rows[0], r1=rows[-1], c0=cols[0], c1=cols[-1]),
+                 tr("stamps per output cell: {lo} to {hi} — uneven: the checkerboard" if lo != hi else
+                    "stamps per output cell: {lo} to {hi} — even", lo=lo, hi=hi),
+                 tr("params {params} (one kernel, no bias) · MACs {macs} (= {n}·{n} pixels × {k}·{k} taps)",
+                    params=st["params"], macs=st["macs"], n=n, k=k)]
         if st["view"] == "zero insertion":
-            lines.append(f"the same: {s - 1} zero(s) between pixels, padding dilation·(k−1) − padding = "
-                         f"{d * (k - 1) - p}{f' and {op} more at the bottom and right' if op else ''}, "
-                         f"then a stride-1 convolution with the flipped kernel")
+            lines.append(tr("the same: {z} zero(s) between pixels, padding dilation·(k−1) − padding = {ring} and {op} "
+                            "more at the bottom and right, then a stride-1 convolution with the flipped kernel" if op
+                            else "the same: {z} zero(s) between pixels, padding dilation·(k−1) − padding = {ring}, "
+                            "then a stride-1 convolution with the flipped kernel", z=s - 1, ring=d * (k - 1) - p,
+                            op=op))
         if st["view"] == "forward conv":
-            back = np.abs(st["forward"] - st["x"]).max()
-            lines.append(f"Conv2d(kernel {k}, stride {s}, padding {p}, dilation {d}) maps {m}×{m} back to "
-                         f"{st['forward_size']}×{st['forward_size']}, but its numbers differ from the input's by up "
-                         f"to {back:g}: a transposed convolution is not an inverse")
+            f = st["forward_size"]
+            if f != n:  # output_padding ≥ stride (PyTorch allows it below the dilation): a whole step more
+                lines.append(tr("Conv2d(kernel {k}, stride {s}, padding {p}, dilation {d}) maps {m}×{m} to {f}×{f}, "
+                                "not back to {n}×{n}: output_padding {op} is not smaller than the stride (PyTorch "
+                                "allows it because it is smaller than the dilation)", k=k, s=s, p=p, d=d, m=m, f=f,
+                                n=n, op=op))
+            else:
+                back = np.abs(st["forward"] - st["x"]).max()
+                lines.append(tr("Conv2d(kernel {k}, stride {s}, padding {p}, dilation {d}) maps {m}×{m} back to "
+                                "{f}×{f}, but its numbers differ from the input's by up to {back:g}: a transposed "
+                                "convolution is not an inverse", k=k, s=s, p=p, d=d, m=m, f=f, back=back))
         return lines
