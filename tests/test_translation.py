@@ -167,3 +167,31 @@ def test_the_chinese_index_links_every_chinese_lesson_by_its_title_and_its_posts
         title = re.search(r"^# (.+)$", nbformat.read(path, as_version=4).cells[1].source, flags=re.M)[1]
         assert f"[{path.name[:2]} {title}]({path.name})" in text
         assert re.search(rf"\]\({path.name}#\d+\.-博文错在哪里\)", text), f"no link to {path.name}'s posts section"
+
+
+def explorer_labels():
+    """English label (or word option) → its Chinese, over every explorer convlab ships."""
+    from convlab import language
+    from convlab.explorers import Explorer
+
+    labels = {}
+    for cls in Explorer.registry():
+        if cls.__module__.startswith("convlab."):
+            for spec in cls.example().declared.values():
+                for text in (spec.label, *[o for o in getattr(spec, "options", ()) if isinstance(o, str)]):
+                    labels[text] = language.tr(text, "zh")
+    return labels
+
+
+def test_the_chinese_prose_names_each_control_as_the_explorer_shows_it():
+    """Where a Chinese lesson names a control in bold, as **中文**（English） or as its bare English label, the
+    Chinese is the label the explorer shows in Chinese."""
+    labels, wrong = explorer_labels(), []
+    for source in sorted((ROOT / "notebooks" / "zh").glob("*.md")):
+        text = source.read_text(encoding="utf-8")
+        for shown, english in re.findall(r"\*\*([^*]+)\*\*\s*[（(]([^）)]+)[）)]", text):
+            if english.strip() in labels and labels[english.strip()] != shown.strip():
+                wrong.append(f"{source.name}: **{shown}**（{english}）, the explorer shows {labels[english.strip()]!r}")
+        wrong += [f"{source.name}: **{bold}**, the explorer shows {labels[bold]!r}"
+                  for bold in re.findall(r"\*\*([^*]+)\*\*", text) if labels.get(bold, bold) != bold]
+    assert not wrong, "\n".join(wrong)

@@ -66,3 +66,18 @@ def test_the_readout_fills_in_the_output_size_formula():
     assert "(3 − 1)·2 − 2·1 + 1·(4 − 1) + 1 + 1 = <b>7</b>" in e.describe()[0]
     e.controls["view"].value = "forward conv"
     assert "not an inverse" in e.describe()[-1]
+
+
+def test_forward_conv_says_so_when_output_padding_is_not_below_the_stride():
+    """PyTorch allows output_padding < max(stride, dilation): at stride 1 and dilation 2 an output_padding of 1
+    makes an output that Conv2d with the same arguments maps to a larger size, not back to the input's."""
+    e = TransposedConvExplorer(input_size=4, kernel_size=3, stride=1, dilation=2)
+    e.controls["view"].value = "forward conv"
+    e.controls["output_padding"].value = 1
+    st = e.state
+    assert st["output_padding"] == 1 and not e.errors.outputs
+    np.testing.assert_array_equal(st["output"], torch_output(st))
+    forward = F.conv2d(torch.zeros(1, 1, *st["output"].shape), torch.zeros(1, 1, 3, 3), dilation=2).shape[-1]
+    assert st["forward_size"] == forward == 5
+    m = st["output_size"]
+    assert m == 9 and f"maps {m}×{m} to 5×5, not back to 4×4" in e.readout.value
