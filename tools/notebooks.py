@@ -686,6 +686,12 @@ def parser():
     return commands
 
 
+def shown(path):
+    """`path` relative to the working directory where it lies under it (as a command line would name it)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path)
+
+
 def run_command(args):
     folder, command = args.notebooks, args.command or "check"
     if command == "translate":
@@ -694,7 +700,7 @@ def run_command(args):
         if changed:
             print(("out of date: " if args.check else "written: ") + ", ".join(p.name for p in changed))
             if not args.check:
-                print("Next: python tools/notebooks.py execute " + " ".join(str(p) for p in changed))
+                print("Next: python tools/notebooks.py execute " + " ".join(shown(p) for p in changed))
         return 1 if found or (changed and args.check) else 0
     if command == "execute":
         for where in sorted({p.parent for p in args.paths}):  # only the notebooks named (others may be open in an
