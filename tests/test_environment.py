@@ -223,7 +223,7 @@ def test_every_test_has_a_time_limit():
 
 def test_make_notebooks_executes_one_notebook_or_all():
     makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^NB \?= notebooks/\*\.ipynb$", makefile, flags=re.M)
+    assert re.search(r"^NB \?= notebooks/\*\.ipynb notebooks/zh/\*\.ipynb$", makefile, flags=re.M)  # both editions
     assert "$(PYTHON) tools/notebooks.py execute $(NB)" in recipe("notebooks")
 
 
@@ -279,10 +279,24 @@ def test_the_core_dependencies_are_exactly_what_convlab_imports_besides_torch():
 
 def test_the_binder_links_open_notebooks_that_exist():
     readme = (ROOT / "README.md").read_text()
-    link = r"mybinder\.org/v2/gh/[^)\s]+\?urlpath=(?:lab/tree|voila/render)/(notebooks/[\w.]+\.ipynb)"
+    link = r"mybinder\.org/v2/gh/[^)\s`]+\?urlpath=(?:lab/tree|voila/render)/(notebooks/[\w./]+\.ipynb)"
     targets = re.findall(link, readme)
     assert "notebooks/00_index.ipynb" in targets  # the badge opens the index
+    assert "notebooks/zh/00_index.ipynb" in targets  # and the Chinese section's link the Chinese index
     assert all((ROOT / target).is_file() for target in targets), targets
+
+
+def apt_packages(path):
+    """The Debian packages an apt.txt names, read as repo2docker reads it: one a line, '#' starts a comment."""
+    return [line.partition("#")[0].strip() for line in path.read_text().splitlines() if line.partition("#")[0].strip()]
+
+
+def test_binder_and_make_install_the_cjk_font_for_the_chinese_figures():
+    assert "fonts-noto-cjk" in apt_packages(ROOT / "binder" / "apt.txt")
+    chromium = recipe("chromium")
+    assert "dpkg -s fonts-noto-cjk" in chromium  # installed when missing...
+    assert re.search(r"apt-get install -y (\S+ )*fonts-noto-cjk\b", chromium)  # ...with Chromium
+    assert re.search(r"^browser: .*\bchromium\b", (ROOT / "Makefile").read_text(), flags=re.M)
 
 
 def test_present_and_html_are_make_targets_the_readme_documents():
