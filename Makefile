@@ -21,7 +21,7 @@ NB ?= notebooks/*.ipynb notebooks/zh/*.ipynb
 # prefix of a phase's command: bash prints its wall time after it, e.g. "[time] unit: 201.4 s"
 timed = TIMEFORMAT='[time] $(1): %1R s'; time
 
-.PHONY: lab test lint unit notebooks-test browser bench notebooks chromium present html lock
+.PHONY: lab test lint unit notebooks-test browser bench notebooks chromium fonts present html lock
 
 $(INSTALLED): $(LOCK) pyproject.toml
 	test -x $(PYTHON) || $(PYTHON_SYSTEM) -m venv $(VENV)
@@ -40,7 +40,7 @@ lock:
 	  { $(PYTHON_SYSTEM) -m venv $(PIPTOOLS) && $(PIPTOOLS)/bin/pip install --quiet pip-tools==7.6.2; }
 	$(PIPTOOLS)/bin/pip-compile --all-extras --constraint=lock-constraints.txt --no-emit-find-links --no-emit-index-url --output-file=requirements.lock --strip-extras --unsafe-package=convlab pyproject.toml
 
-lab: $(INSTALLED)
+lab: $(INSTALLED) fonts
 	$(PYTHON) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=notebooks $(ALLOW_ROOT)
 
 # Presentation mode: the notebooks in Voila (code hidden, explorers live) on 127.0.0.1 with a
@@ -73,13 +73,19 @@ notebooks-test: $(INSTALLED)
 	$(call timed,notebooks) $(PYTHON) -m pytest -n 2 --dist loadfile --nbval-lax --nbval-cell-timeout=300 \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
+# on two workers, each taking whole files (JupyterLab's and Voila's tests side by side); the figures they
+# measure are printed at the end
 browser: $(INSTALLED) chromium
-	$(call timed,browser) $(PYTHON) -m pytest -m browser -s --timeout=600 tests
+	$(call timed,browser) $(PYTHON) -m pytest -m browser -n 2 --dist loadfile --timeout=600 tests
 
 # Chromium from Debian, and a CJK font so that the Chinese in the notebooks is not drawn as boxes
 chromium:
 	@{ command -v chromium >/dev/null 2>&1 && dpkg -s fonts-noto-cjk >/dev/null 2>&1; } || \
 	  { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium fonts-noto-cjk; }
+
+# The CJK font alone (`make lab`: the explorers' pictures of the Chinese edition are drawn in the kernel)
+fonts:
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { $(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-cjk; }
 
 bench: $(INSTALLED)
 	$(PYTHON) -m convlab.bench

@@ -58,13 +58,25 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Not
                 "Source Han Sans SC", "Droid Sans Fallback")
 
 
+CJK_FILES = ("notosanscjk", "notoserifcjk", "wqyzenhei", "sourcehansans", "droidsansfallback")
+
+
 @functools.cache
 def cjk_font():
-    """The family name of a font with Chinese glyphs that matplotlib can use, or None."""
+    """The family name of a font with Chinese glyphs that matplotlib can use, or None. matplotlib's font
+    cache may predate the font's installation (`make` installs fonts-noto-cjk when missing): then the
+    system's font files are searched and a CJK one is added."""
     from matplotlib import font_manager
 
-    known = {font.name for font in font_manager.fontManager.ttflist}
-    return next((family for family in CJK_FAMILIES if family in known), None)
+    def found():
+        known = {font.name for font in font_manager.fontManager.ttflist}
+        return next((family for family in CJK_FAMILIES if family in known), None)
+
+    if found() is None:
+        for path in font_manager.findSystemFonts():
+            if any(name in path.lower().replace("-", "").replace("_", "") for name in CJK_FILES):
+                font_manager.fontManager.addfont(path)
+    return found()
 
 
 @functools.cache

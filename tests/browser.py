@@ -398,6 +398,20 @@ def check_chinese_font(page, selector, where):
     return seen
 
 
+def shown_labels(area):
+    """The texts of an explorer's control labels (a checkbox's empty label holds a zero-width space)."""
+    texts = (t.replace("\u200b", "").strip() for t in area.locator(".widget-label").all_inner_texts())
+    return [t for t in texts if t]
+
+
+def chinese_labels(area, where):
+    """An explorer's control labels, each in Chinese or a PyTorch keyword (ceil_mode…)."""
+    labels = shown_labels(area)
+    english = [t for t in labels if not re.search(r"[\u4e00-\u9fff]", t) and not re.fullmatch(r"[a-z_]+", t)]
+    assert labels and not english, f"{where}: explorer labels not in Chinese: {english}"
+    return labels
+
+
 def page_language(notebook):
     """The edition a notebook path belongs to: 'zh' for zh/NN_name.ipynb, else 'en'."""
     return "zh" if notebook.startswith("zh/") else "en"

@@ -1,5 +1,7 @@
 """Shared test set-up: hypothesis profiles (fewer examples under CI=true), a
-non-interactive matplotlib backend, and one headless Chromium for the browser tests."""
+non-interactive matplotlib backend, one headless Chromium for the browser tests, and `say`: the
+figures a test measured, printed together at the end of the run (the browser phase runs on two
+workers, whose own output pytest does not show)."""
 
 import os
 from pathlib import Path
@@ -19,6 +21,27 @@ WALKS = 2 if IN_CI else 4  # rounds of the random walks over explorer controls (
 CHROMIUM = "/usr/bin/chromium"  # from Debian: `playwright install` cannot download browsers here
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+FIGURES = Path(__file__).resolve().parent.parent / "test-artifacts" / "figures.txt"
+
+
+def say(text):
+    """Note a figure a test measured (a timing, a size): pytest prints them all at the end of the run."""
+    FIGURES.parent.mkdir(exist_ok=True)
+    with FIGURES.open("a", encoding="utf-8") as out:  # appends of a line at a time, from any worker
+        out.write(text.strip("\n") + "\n")
+
+
+def pytest_sessionstart(session):
+    if not hasattr(session.config, "workerinput"):  # the run's controller, before any worker starts
+        FIGURES.unlink(missing_ok=True)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if not hasattr(config, "workerinput") and FIGURES.exists():
+        terminalreporter.section("figures measured")
+        terminalreporter.write(FIGURES.read_text(encoding="utf-8"))
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ from browser import (
     check_chinese_font,
     check_no_cell_errors,
     check_steps,
+    chinese_labels,
     code_line,
     copy_notebooks,
     describe,
@@ -58,7 +59,7 @@ from browser import (
     step_slider,
     step_view_only,
 )
-from conftest import IN_CI, ConsoleErrors
+from conftest import IN_CI, ConsoleErrors, say
 from PIL import Image
 
 import convlab.explorers
@@ -399,17 +400,16 @@ def fmt(rgb):
 @pytest.mark.browser
 @pytest.mark.timeout(300)  # the first one also starts JupyterLab and runs all cells
 @pytest.mark.parametrize("name", SHOWN)
-def test_the_canvas_draws_what_agg_draws(name, lab_pass, capsys):
+def test_the_canvas_draws_what_agg_draws(name, lab_pass):
     page, console, seen = lab_pass.page, lab_pass.console, len(lab_pass.console)
     area = cell_output(page, name)
     probe, read = check_agrees_with_agg(page, area, name, console)
     area.screenshot(path=lab_pass.shots / f"dpr1-{name}.png")
     assert not console[seen:], "the browser console logged errors" + report(console[seen:])
     blocks = sorted({p["block"] for p in probe["points"]})
-    with capsys.disabled():
-        print(f"\nlab DPR 1: {name}: canvas {read['width']}×{read['height']} for {read['cssWidth']}×"
-              f"{read['cssHeight']} CSS px; {len(probe['points'])} points of {blocks} within {TOLERANCE} of Agg; "
-              f"{len(probe['numbers'])} numbers drawn")
+    say(f"lab DPR 1: {name}: canvas {read['width']}×{read['height']} for {read['cssWidth']}×"
+        f"{read['cssHeight']} CSS px; {len(probe['points'])} points of {blocks} within {TOLERANCE} of Agg; "
+        f"{len(probe['numbers'])} numbers drawn")
 
 
 def timed_pairs(page, area, plain, kernel, handle, what, console, follows=False):
@@ -435,7 +435,7 @@ def timed_pairs(page, area, plain, kernel, handle, what, console, follows=False)
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("name", SHOWN)
-def test_explorer_steps_against_a_plain_interact(name, lab_pass, capsys):
+def test_explorer_steps_against_a_plain_interact(name, lab_pass):
     page, console, plain, kernel = lab_pass.page, lab_pass.console, lab_pass.plain, lab_pass.kernel
     seen, view = len(console), lab_pass.views[name]
     area = cell_output(page, name)
@@ -452,8 +452,7 @@ def test_explorer_steps_against_a_plain_interact(name, lab_pass, capsys):
                      f"plain {describe(theirs_too)}")
     check_no_cell_errors(page, f"after moving {name}'s sliders", console)
     assert not console[seen:], "the browser console logged errors" + report(console[seen:])
-    with capsys.disabled():
-        print("\n" + "\n".join(f"lab DPR 1: {', '.join(SHOWN[name])}: {line}" for line in lines))
+    say("\n".join(f"lab DPR 1: {', '.join(SHOWN[name])}: {line}" for line in lines))
     assert median(mine) <= KERNEL_RATIO * median(theirs), \
         f"{name}: median step {median(mine):.0f} ms > {KERNEL_RATIO:g} × the plain explorer's {median(theirs):.0f} ms"
     assert median(mine) < KERNEL_CEILING_MS, f"{name}: median step {median(mine):.0f} ms, not under {KERNEL_CEILING_MS}"
@@ -475,7 +474,7 @@ FETCH_JS = """async (url) => {
 @pytest.mark.browser
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("name", SAVES)
-def test_the_save_button_writes_the_picture_and_the_animation_next_to_the_notebook(name, lab, lab_pass, capsys):
+def test_the_save_button_writes_the_picture_and_the_animation_next_to_the_notebook(name, lab, lab_pass):
     page, console, seen = lab_pass.page, lab_pass.console, len(lab_pass.console)
     area = cell_output(page, name)
     area.get_by_role("button", name="Save").click()
@@ -490,9 +489,8 @@ def test_the_save_button_writes_the_picture_and_the_animation_next_to_the_notebo
         status, size = page.evaluate(FETCH_JS, link.evaluate("a => a.href"))
         assert status == 200 and size == file.stat().st_size, (link.evaluate("a => a.href"), status, size)
     assert not console[seen:], "the browser console logged errors" + report(console[seen:])
-    with capsys.disabled():
-        sizes = ", ".join(f"{file.name} ({file.stat().st_size // 1000} KB)" for file in files)
-        print(f"\nlab: Save on {name} wrote {sizes}; both links download them")
+    sizes = ", ".join(f"{file.name} ({file.stat().st_size // 1000} KB)" for file in files)
+    say(f"lab: Save on {name} wrote {sizes}; both links download them")
 
 
 PLAYS = [name for name in SHOWN if name == "SlidingKernelExplorer"]
@@ -502,7 +500,7 @@ PLAYS = [name for name in SHOWN if name == "SlidingKernelExplorer"]
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("busy", BUSY)
 @pytest.mark.parametrize("name", PLAYS)
-def test_play_moves_the_window_while_the_kernel_is_busy(name, busy, lab_pass, capsys):
+def test_play_moves_the_window_while_the_kernel_is_busy(name, busy, lab_pass):
     page, console, kernel, seen = lab_pass.page, lab_pass.console, lab_pass.kernel, len(lab_pass.console)
     area = cell_output(page, name)
     area.scroll_into_view_if_needed()
@@ -526,10 +524,9 @@ def test_play_moves_the_window_while_the_kernel_is_busy(name, busy, lab_pass, ca
     start, done = timing["startedAt"], timing["doneAt"]
     asleep = [v for v in values if v["at"] < min(done, start + PLAY_WITHIN_S * 1000)]
     seen_values = [[round(v["at"] - start), v["value"], v["readout"] != first] for v in values]
-    with capsys.disabled():
-        print(f"\nlab: Play on {name} with the kernel {busy} for {BUSY_S} s ({done - start:.0f} ms from the request "
-              f"to its reply): the canvas's view value [ms since the request, value, readout changed]: {seen_values}; "
-              f"kernel status messages [ms, state, request]: {[[t - round(start), *rest] for t, *rest in statuses]}")
+    say(f"lab: Play on {name} with the kernel {busy} for {BUSY_S} s ({done - start:.0f} ms from the request "
+        f"to its reply): the canvas's view value [ms since the request, value, readout changed]: {seen_values}; "
+        f"kernel status messages [ms, state, request]: {[[t - round(start), *rest] for t, *rest in statuses]}")
     assert timing["doneAt"] - timing["startedAt"] >= BUSY_S * 1000, "the kernel was not busy as long as asked"
     assert len(asleep) >= 2, f"Play moved the window {len(asleep)} times within {PLAY_WITHIN_S} s while the " \
                              f"kernel was busy: {values}"
@@ -545,7 +542,7 @@ def test_play_moves_the_window_while_the_kernel_is_busy(name, busy, lab_pass, ca
 
 @pytest.mark.browser
 @pytest.mark.timeout(300)
-def test_at_pixel_ratio_2_every_canvas_is_sharp_and_agrees_with_agg(lab, browser, shots, capsys):
+def test_at_pixel_ratio_2_every_canvas_is_sharp_and_agrees_with_agg(lab, browser, shots):
     """A page at device pixel ratio 2: every explorer's canvas has 2 backing pixels per CSS pixel, draws what
     Agg draws, and its sliders still step within the ceilings."""
     console = ConsoleErrors()
@@ -583,8 +580,7 @@ def test_at_pixel_ratio_2_every_canvas_is_sharp_and_agrees_with_agg(lab, browser
         raise
     finally:
         context.close()
-        with capsys.disabled():
-            print("\n" + "\n".join(f"lab DPR 2: {line}" for line in lines))
+        say("\n".join(f"lab DPR 2: {line}" for line in lines))
 
 
 # The Chinese edition in JupyterLab: its index and two lessons (Voila covers every Chinese notebook)
@@ -605,7 +601,7 @@ def open_notebook(page, lab, notebook):
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("notebook", CHINESE_IN_LAB)
-def test_the_chinese_edition_in_jupyterlab(notebook, lab, browser, capsys):
+def test_the_chinese_edition_in_jupyterlab(notebook, lab, browser):
     """The Chinese index links the Chinese lessons and the English index; a Chinese lesson runs without errors,
     its explorers are live (a slider step changes the picture) and speak Chinese, and the page draws its Chinese
     in a real font."""
@@ -621,8 +617,9 @@ def test_the_chinese_edition_in_jupyterlab(notebook, lab, browser, capsys):
             check_no_cell_errors(page, "after Run All", console)
         else:
             open_notebook(page, lab, notebook)
-            hrefs = page.eval_on_selector_all(f"{MARKDOWN} a", "as => as.map(a => a.getAttribute('href'))")
-            assert "../00_index.ipynb" in hrefs and all(name[3:] in hrefs for name in CHINESE_NOTEBOOKS[1:]), hrefs
+            hrefs = page.eval_on_selector_all(f"{MARKDOWN} a", "as => as.map(a => a.href)")  # Lab's /files/ URLs
+            served = {re.sub(r"^.*?/files/|[?#].*$", "", href) for href in hrefs if "/files/" in href}
+            assert {"00_index.ipynb", *CHINESE_NOTEBOOKS[1:]} <= served, sorted(served)
         text = " ".join(page.locator(MARKDOWN).all_inner_texts())
         assert len(CJK.findall(text)) > 100, f"{notebook}: little Chinese in its rendered markdown"
         seen = check_chinese_font(page, MARKDOWN, f"{notebook} in JupyterLab")
@@ -630,9 +627,7 @@ def test_the_chinese_edition_in_jupyterlab(notebook, lab, browser, capsys):
         page.screenshot(path=shots / "page.png")
         kernel = Kernel(page, KERNEL) if expected else None
         for n, area in enumerate(explorers(page, expected, console, "after Run All") if expected else [], start=1):
-            labels = [t.strip() for t in area.locator(".widget-label").all_inner_texts() if t.strip()]
-            english = [t for t in labels if not CJK.search(t) and not re.fullmatch(r"[a-z_]+", t)]
-            assert labels and not english, f"explorer {n}: labels not in Chinese: {english}"
+            labels = chinese_labels(area, f"{notebook}, explorer {n}")
             assert CJK.search(readout(area)), f"explorer {n}: its readout is not in Chinese"
             steps = [step_slider(page, area, kernel) for _ in range(2)]
             check_steps(steps, f"explorer {n}", console)
@@ -645,5 +640,4 @@ def test_the_chinese_edition_in_jupyterlab(notebook, lab, browser, capsys):
         raise
     finally:
         context.close()
-        with capsys.disabled():
-            print("\n" + "\n".join(f"lab {notebook}: {line}" for line in lines))
+        say("\n".join(f"lab {notebook}: {line}" for line in lines))

@@ -297,6 +297,9 @@ def test_binder_and_make_install_the_cjk_font_for_the_chinese_figures():
     assert "dpkg -s fonts-noto-cjk" in chromium  # installed when missing...
     assert re.search(r"apt-get install -y (\S+ )*fonts-noto-cjk\b", chromium)  # ...with Chromium
     assert re.search(r"^browser: .*\bchromium\b", (ROOT / "Makefile").read_text(), flags=re.M)
+    fonts = recipe("fonts")  # `make lab` too: the kernel draws the Chinese explorers' pictures
+    assert "dpkg -s fonts-noto-cjk" in fonts and re.search(r"apt-get install -y fonts-noto-cjk\b", fonts)
+    assert re.search(r"^lab: .*\bfonts\b", (ROOT / "Makefile").read_text(), flags=re.M)
 
 
 def test_present_and_html_are_make_targets_the_readme_documents():

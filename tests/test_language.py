@@ -194,3 +194,15 @@ def test_without_a_cjk_font_figures_stay_english_with_one_warning(monkeypatch):
         assert "input 1×5×5" in e.scene.titles_.flat("strings")
     finally:
         language._warn_no_font.cache_clear()
+
+
+def test_a_cjk_font_installed_after_matplotlibs_font_cache_was_built_is_found(monkeypatch):
+    from matplotlib import font_manager
+
+    without = [f for f in font_manager.fontManager.ttflist if "CJK" not in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", without)
+    language.cjk_font.cache_clear()
+    try:
+        assert language.cjk_font() == "Noto Sans CJK SC"
+    finally:
+        language.cjk_font.cache_clear()

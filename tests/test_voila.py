@@ -32,6 +32,7 @@ from browser import (
     check_chinese_font,
     check_no_cell_errors,
     check_steps,
+    chinese_labels,
     copy_notebooks,
     describe,
     explorers,
@@ -45,7 +46,7 @@ from browser import (
     step_slider,
     step_view_only,
 )
-from conftest import ConsoleErrors
+from conftest import ConsoleErrors, say
 from PIL import Image
 
 import convlab.explorers
@@ -228,7 +229,7 @@ def ask_ahead(browser, voila, notebook):
 @pytest.mark.browser
 @pytest.mark.timeout(RENDER_S + 120)
 @pytest.mark.parametrize("notebook", PAGES)
-def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, browser, capsys):
+def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, browser):
     lang = page_language(notebook)
     expected, shots = len(saved_explorers(notebook)), artifacts("voila", notebook.replace("zh/", "zh-"))
     asked = AHEAD.pop(notebook, None)
@@ -255,9 +256,7 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         needs_kernel, view_only = step_sliders(page, areas, saved_explorers(notebook), kernel, console, shots, lang)
         if lang == "zh":
             for area in areas:
-                labels = [t.strip() for t in area.locator(".widget-label").all_inner_texts() if t.strip()]
-                english = [t for t in labels if not CJK.search(t) and not re.fullmatch(r"[a-z_]+", t)]  # or a keyword
-                assert labels and not english, f"{notebook}: explorer labels not in Chinese: {english}"
+                chinese_labels(area, notebook)
                 assert CJK.search(readout(area)), f"{notebook}: an explorer's readout is not in Chinese"
         uploads = [area for area in areas if area.locator(UPLOAD).count()]
         assert len(uploads) == expected_uploads(notebook), "explorers showing a picture without an upload button"
@@ -276,10 +275,9 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
         if kernel_id:
             voila.shut_down(kernel_id)  # a closed page leaves its kernel running
     assert not console, "the browser console logged errors" + report(console)
-    with capsys.disabled():
-        print(f"\nvoila: {notebook} rendered in {rendered_s:.1f} s{ahead}; {len(areas)} explorers; a control that "
-              f"needs the kernel: {summary(needs_kernel)}; view-only: {summary(view_only)}; {len(uploads)} took an "
-              f"uploaded picture and refused a bad file; whole test {time.perf_counter() - started:.1f} s")
+    say(f"voila: {notebook} rendered in {rendered_s:.1f} s{ahead}; {len(areas)} explorers; a control that "
+        f"needs the kernel: {summary(needs_kernel)}; view-only: {summary(view_only)}; {len(uploads)} took an "
+        f"uploaded picture and refused a bad file; whole test {time.perf_counter() - started:.1f} s")
     if needs_kernel:
         assert median(needs_kernel) < KERNEL_CEILING_MS, f"median step {median(needs_kernel):.0f} ms"
     if view_only:
