@@ -5,9 +5,9 @@ control that needs the kernel and, where it has one, its view-only control (the 
 by the browser itself; the kernel's readout must follow). Every step must change the canvas, with no
 error in the browser console; the medians (key press → first frame showing new pixels, timed inside
 the page) are printed, under loose ceilings. Explorers with an upload button get a file that is not a
-picture (refused in the readout, view kept) and then a real one (shown). Both editions: the Chinese
-notebooks (zh/) too, whose explorers must speak Chinese and whose text must be drawn in a real font.
-Screenshots go to test-artifacts/voila/ (zh/ for the Chinese edition).
+picture (refused in the readout, view kept) and then a real one (shown). The Chinese edition is tested
+the same way by test_voila_zh.py (its own module: the two run side by side on two workers).
+Screenshots go to test-artifacts/voila/.
 """
 
 import io
@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 from browser import (
     BIN,
-    CHINESE_NOTEBOOKS,
     NOTEBOOK_DIR,
     NOTEBOOKS,
     REPO,
@@ -61,7 +60,6 @@ KERNEL_CEILING_MS, VIEW_CEILING_MS = 1000, 100  # loose ceilings that only catch
 KERNEL = "window.jupyterapp?.widgetManager?.kernel"
 
 
-PAGES = NOTEBOOKS + CHINESE_NOTEBOOKS  # both editions
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -218,18 +216,24 @@ def voila_page(browser, voila, notebook, wait_until="load"):
     return page, console, asked
 
 
-def ask_ahead(browser, voila, notebook):
-    """Ask Voila now for the notebook that is tested after `notebook`: its kernel runs that one's cells while this
-    test steps sliders, which mostly wait on the browser (on two cores the two overlap)."""
-    later = PAGES[PAGES.index(notebook) + 1:]
+def ask_ahead(browser, voila, notebook, pages):
+    """Ask Voila now for the notebook of `pages` that is tested after `notebook`: its kernel runs that one's cells
+    while this test steps sliders, which mostly wait on the browser (on two cores the two overlap)."""
+    later = pages[pages.index(notebook) + 1:]
     if later and later[0] not in AHEAD:
         AHEAD[later[0]] = voila_page(browser, voila, later[0], wait_until="commit")
 
 
 @pytest.mark.browser
 @pytest.mark.timeout(RENDER_S + 120)
-@pytest.mark.parametrize("notebook", PAGES)
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
 def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, browser):
+    present(notebook, voila, browser, NOTEBOOKS)
+
+
+def present(notebook, voila, browser, pages):
+    """`notebook` (one of `pages`, tested in their order) in Voila: no code shown, no cell failed, solutions
+    closed, every explorer live (and in Chinese, with a real font, for the Chinese edition), pictures taken."""
     lang = page_language(notebook)
     expected, shots = len(saved_explorers(notebook)), artifacts("voila", notebook.replace("zh/", "zh-"))
     asked = AHEAD.pop(notebook, None)
@@ -239,7 +243,7 @@ def test_presentation_mode_shows_no_code_and_live_explorers(notebook, voila, bro
     try:
         page.locator("#rendered_cells").wait_for(state="visible", timeout=RENDER_S * 1000)
         rendered_s = time.perf_counter() - started
-        ask_ahead(browser, voila, notebook)
+        ask_ahead(browser, voila, notebook, pages)
         kernel_id = page.evaluate(KERNEL_ID_JS)
         page.screenshot(path=shots / "page.png")
         assert page.locator(".jp-Cell").count() > 0, "Voila showed no cells"
