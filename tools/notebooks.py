@@ -686,6 +686,12 @@ def parser():
     return commands
 
 
+def executed(path):
+    """Whether every code cell of the notebook at `path` has been run (a translated twin keeps the outputs of
+    the code that did not change)."""
+    return all(c.execution_count is not None for c in read(path).cells if c.cell_type == "code" and c.source.strip())
+
+
 def shown(path):
     """`path` relative to the working directory where it lies under it (as a command line would name it)."""
     path = Path(path).resolve()
@@ -699,8 +705,9 @@ def run_command(args):
         print("\n".join(found))
         if changed:
             print(("out of date: " if args.check else "written: ") + ", ".join(p.name for p in changed))
-            if not args.check:
-                print("Next: python tools/notebooks.py execute " + " ".join(shown(p) for p in changed))
+            unrun = [p for p in changed if not args.check and not executed(p)]
+            if unrun:
+                print("Next (their code changed): python tools/notebooks.py execute " + " ".join(map(shown, unrun)))
         return 1 if found or (changed and args.check) else 0
     if command == "execute":
         for where in sorted({p.parent for p in args.paths}):  # only the notebooks named (others may be open in an
