@@ -649,7 +649,7 @@ def translate(folder, add_stubs=False, check=False):
             continue
         if target.exists():
             old = nbformat.read(target, as_version=4)
-            if authored_cells(built, target) == authored_cells(old, target):
+            if authored_cells(built, target) == authored_cells(old, target) and built.metadata == old.metadata:
                 continue
             translation.keep_outputs(built, old)
         changed.append(target)
@@ -702,7 +702,8 @@ def run_command(args):
     folder, command = args.notebooks, args.command or "check"
     if command == "translate":
         found, changed = translate(folder, args.stubs, args.check)
-        print("\n".join(found))
+        if found:
+            print("\n".join(found))
         if changed:
             print(("out of date: " if args.check else "written: ") + ", ".join(p.name for p in changed))
             unrun = [p for p in changed if not args.check and not executed(p)]
