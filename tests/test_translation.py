@@ -93,6 +93,19 @@ def test_a_block_without_a_cell_is_named(folder):
                       encoding="utf-8")
     problems = translation.problems(folder / "02_pointwise_1x1.ipynb", *args())
     assert problems == ["02_pointwise_1x1.ipynb: the translation of cell gone belongs to no markdown cell"]
+    nb = nbformat.read(folder / "02_pointwise_1x1.ipynb", as_version=4)
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("A new cell.", id="cell-new"))
+    nbformat.write(nb, folder / "02_pointwise_1x1.ipynb")
+    assert translation.stubs(folder / "02_pointwise_1x1.ipynb", *args()) == ["cell-new"]
+    assert translation.read_blocks(source)["gone"] == ("0123abcd", "某段文字")  # kept for the translator
+
+
+def test_a_source_with_two_blocks_for_one_cell_is_refused_with_a_message(folder, capsys):
+    source = folder / "zh" / "04_dilation.md"
+    first = translation.HEADER.search(source.read_text(encoding="utf-8"))[0]
+    source.write_text(source.read_text(encoding="utf-8") + f"\n{first}\n又一段\n", encoding="utf-8")
+    assert tool.main(["--notebooks", str(folder), "translate"]) == 1
+    assert "04_dilation.md: cell cell-00 has two blocks" in capsys.readouterr().err
 
 
 def test_a_prose_change_rebuilds_the_twin_and_keeps_its_outputs(folder):

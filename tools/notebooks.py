@@ -741,7 +741,7 @@ def main(argv):
     args = parser().parse_args(argv)
     try:
         return run_command(args)
-    except LessonError as error:
+    except (LessonError, translation.TranslationError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
 

@@ -109,12 +109,14 @@ def problems(english_path, is_generated, marks, glossary_line):
 
 def stubs(english_path, is_generated, marks, glossary_line):
     """Add a block holding the English text and the TODO mark for every cell without one; keep the
-    others (in the English cells' order). Returns the ids added."""
+    others, in the English cells' order (a block whose cell is gone last, for the translator to move
+    or delete). Returns the ids added."""
     nb = nbformat.read(english_path, as_version=4)
     blocks = read_blocks(source_path(english_path))
     wanted = to_translate(nb, is_generated, marks, glossary_line)
     added = [cell_id for cell_id in wanted if cell_id not in blocks]
     ordered = {cell_id: blocks.get(cell_id, (digest(text), f"{STUB}\n\n{text}")) for cell_id, text in wanted.items()}
+    ordered.update((cell_id, block) for cell_id, block in blocks.items() if cell_id not in wanted)
     if added:
         write_blocks(source_path(english_path), Path(english_path).name, ordered)
     return added
