@@ -1,7 +1,7 @@
 """Shared test set-up: hypothesis profiles (fewer examples under CI=true), a
 non-interactive matplotlib backend, one headless Chromium for the browser tests, and `say`: the
-figures a test measured, printed together at the end of the run (the browser phase runs on two
-workers, whose own output pytest does not show)."""
+figures a test measured, printed together at the end of the run (Voila's and the static site's browser
+tests run on two workers, whose own output pytest does not show)."""
 
 import os
 from pathlib import Path
